@@ -1,0 +1,28 @@
+"""The `dwatch` command line. Each command group lives in its own module and registers itself here."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="dwatch",
+    help="Disclosure Watch: supervision of 政府信息公开工作年度报告.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+@app.callback()
+def _root() -> None:
+    """Disclosure Watch: supervision of 政府信息公开工作年度报告."""
+
+
+def _register() -> None:
+    # Imported for their side effect of adding commands to `app`.
+    from dwatch.cli import parse  # noqa: F401
+
+
+def main() -> None:
+    _register()
+    app()

@@ -1,0 +1,31 @@
+"""Helpers shared by CLI commands: reading a document argument, printing errors the same way."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from reports.model import AnnualReport
+from reports.parsers import ParseError, parse_document
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    err_console.print(f"[bold red]错误[/]：{message}", highlight=False)
+    return typer.Exit(code)
+
+
+def load_report(path: Path) -> AnnualReport:
+    """Parse a document file, turning unreadable input into a clean CLI error (exit status 2)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise fail(f"无法读取文件 {path}：{exc.strerror}") from exc
+    try:
+        return parse_document(data, path.name)
+    except ParseError as exc:
+        raise fail(f"无法解析 {path.name}（{exc.code}）：{exc.message}") from exc

@@ -1,0 +1,90 @@
+"""What a check reports: a finding with its rule, evidence, location and a stable fingerprint.
+
+These models are the boundary between the checks and everything downstream (storage, alerts,
+dashboard, SARIF export). The fingerprint identifies "the same defect in the same document" across
+runs and formats: it hashes the rule id, the report's agency and year, and the logical location
+(section/table/row/column) plus the rule's own discriminating arguments, never page or line
+numbers, which differ between an HTML and a PDF rendering of one report.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from reports.model import Location
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+class Category(StrEnum):
+    """Defect categories of spec §4.3, the words supervisors use."""
+
+    TIME = "TIME"  # 未按时发布
+    MISS = "MISS"  # 内容不全面 / 要素缺失
+    ACC = "ACC"  # 数据不准确 / 勾稽关系错误
+    FMT = "FMT"  # 格式不规范
+    DUP = "DUP"  # 内容雷同
+    PERF = "PERF"  # 敷衍塞责
+    SCOPE = "SCOPE"  # 不宜泛化
+    ACCESS = "ACCESS"  # 可获取性
+    CHANGE = "CHANGE"  # 发布后有变动
+
+
+AgencyKind = Literal["department", "government"]
+
+
+class CheckContext(BaseModel):
+    """What the checks know besides the document itself."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    agency_kind: AgencyKind = "department"
+    agency_name: str | None = None
+    published: date | None = None
+    deadline: date | None = Field(
+        default=None, description="a configured local deadline; else the statutory one"
+    )
+    report_year: int | None = Field(default=None, description="overrides the year read from the title")
+
+
+class Finding(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    rule_id: str
+    catalogue_version: str
+    severity: Severity
+    category: Category
+    message_zh: str
+    message_en: str
+    arguments: dict[str, Any] = Field(default_factory=dict, description="expected / actual / computed, …")
+    location: Location = Field(default_factory=Location)
+    evidence: str = Field(default="", description="an excerpt of the document showing the defect")
+    fingerprint: str
+
+
+def fingerprint(
+    rule_id: str, agency: str | None, year: int | None, location: Location, key: Any = None
+) -> str:
+    """Stable id of a defect: rule, report and logical place (no page/line), plus a rule-chosen key."""
+    logical = {
+        "rule": rule_id,
+        "agency": agency or "",
+        "year": year,
+        "section": location.section,
+        "table": location.table,
+        "row": location.row,
+        "column": location.column,
+        "key": key,
+    }
+    blob = json.dumps(logical, ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:32]

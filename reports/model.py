@@ -1,0 +1,169 @@
+"""The parsed annual report: a typed, versioned model every other part of the service reads.
+
+Every table cell keeps its raw text, its reading (`numbers.CellKind`) and where it was found, so a
+finding can quote the evidence and point at the exact cell. Rows the document lacks stay in the
+model (as `missing`), rows it has beyond the template go to `extra_rows`: nothing is dropped.
+`dwatch parse --json-schema` prints the JSON schema of `AnnualReport`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from reports.labels import MatchQuality, NumberingStyle
+from reports.numbers import CellKind
+from reports.template import ReportFormat
+
+SCHEMA_VERSION = "1.0"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Location(_Model):
+    """Where something was found. `line` is 1-based in the extracted text; `page` 1-based in PDFs."""
+
+    page: int | None = None
+    line: int | None = None
+    section: str | None = None
+    table: str | None = None
+    row: str | None = None
+    column: str | None = None
+
+
+class Cell(_Model):
+    column: str
+    raw: str
+    kind: CellKind
+    value: int | float | None = None
+    approx_value: float | None = Field(default=None, description="interpreted value of an approximation")
+    location: Location = Field(default_factory=Location)
+
+
+class LabelMatch(_Model):
+    """A template label and what the document had in its place."""
+
+    template: str
+    found: str | None = None
+    quality: MatchQuality
+    similarity: float = 0.0
+    location: Location = Field(default_factory=Location)
+
+
+class TableRow(_Model):
+    row_id: str | None = Field(description="template row id (R01…R25, 规章…); None for an extra row")
+    label: LabelMatch
+    missing: bool = False
+    cells: list[Cell] = Field(default_factory=list)
+    location: Location = Field(default_factory=Location)
+
+    def cell(self, column: str) -> Cell | None:
+        return next((c for c in self.cells if c.column == column), None)
+
+
+class Table(_Model):
+    table_id: Literal["table2", "table3", "table4"]
+    found: bool = False
+    layout: ReportFormat = ReportFormat.F2021
+    headers: list[LabelMatch] = Field(default_factory=list)
+    rows: list[TableRow] = Field(default_factory=list)
+    extra_rows: list[TableRow] = Field(default_factory=list)
+    location: Location = Field(default_factory=Location)
+
+    def row(self, row_id: str) -> TableRow | None:
+        return next((r for r in self.rows if r.row_id == row_id), None)
+
+
+class Heading(_Model):
+    """A numbered heading-like line, as written (for numbering-style checks)."""
+
+    text: str
+    style: NumberingStyle
+    ordinal: int | None = None
+    section_id: str | None = Field(default=None, description="the template section it was taken for")
+    location: Location = Field(default_factory=Location)
+
+
+class Section(_Model):
+    section_id: str
+    heading: LabelMatch
+    text: str = ""
+    location: Location = Field(default_factory=Location)
+
+    @property
+    def found(self) -> bool:
+        return self.heading.quality is not MatchQuality.MISSING
+
+
+class DiagnosticLevel(StrEnum):
+    ERROR = "error"  # part of the document could not be read
+    WARNING = "warning"
+    INFO = "info"
+
+
+class Diagnostic(_Model):
+    """Something the parser could not read, or read with doubt. Codes are stable (PARSE-…)."""
+
+    code: str
+    level: DiagnosticLevel
+    message: str
+    location: Location = Field(default_factory=Location)
+
+
+class Artifact(_Model):
+    """An extraction artifact removed before analysis (ART-01): bookmark tokens, space padding, …"""
+
+    kind: Literal["bookmark", "space-padding", "broken-label", "page-furniture"]
+    raw: str
+    location: Location = Field(default_factory=Location)
+
+
+class DateSource(StrEnum):
+    META = "meta"  # <meta name="PubDate">
+    VISIBLE = "visible"  # 发布日期/发布时间 on the page
+    WRITTEN = "written"  # 成文日期
+    URL = "url"  # date in the URL path
+    SIGNATURE = "signature"  # 落款 at the foot of the report
+
+
+class DateEvidence(_Model):
+    value: date
+    source: DateSource
+    raw: str
+
+
+class SourceInfo(_Model):
+    name: str = Field(description="file name or URL")
+    sha256: str
+    media_type: str
+    size: int
+
+
+class AnnualReport(_Model):
+    schema_version: Literal["1.0"] = SCHEMA_VERSION
+    source: SourceInfo
+    title: str | None = None
+    agency: str | None = None
+    year: int | None = None
+    format: ReportFormat = ReportFormat.UNKNOWN
+    format_evidence: list[str] = Field(default_factory=list)
+    preamble: str = ""
+    headings: list[Heading] = Field(default_factory=list)
+    sections: list[Section] = Field(default_factory=list)
+    table2: Table = Field(default_factory=lambda: Table(table_id="table2"))
+    table3: Table = Field(default_factory=lambda: Table(table_id="table3"))
+    table4: Table = Field(default_factory=lambda: Table(table_id="table4"))
+    dates: list[DateEvidence] = Field(default_factory=list)
+    artifacts: list[Artifact] = Field(default_factory=list)
+    diagnostics: list[Diagnostic] = Field(default_factory=list)
+
+    def section(self, section_id: str) -> Section | None:
+        return next((s for s in self.sections if s.section_id == section_id), None)
+
+    def table(self, table_id: str) -> Table:
+        return {"table2": self.table2, "table3": self.table3, "table4": self.table4}[table_id]
