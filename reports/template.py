@@ -108,14 +108,10 @@ TABLE2_2019 = TableSpec(
         RowSpec("规章", "规章", T2_2019_DOC_COLUMNS, group="第二十条第（一）项"),
         RowSpec("规范性文件", "规范性文件", T2_2019_DOC_COLUMNS, group="第二十条第（一）项"),
         RowSpec("行政许可", "行政许可", T2_2019_ITEM_COLUMNS, group="第二十条第（五）项"),
-        RowSpec(
-            "其他对外管理服务事项", "其他对外管理服务事项", T2_2019_ITEM_COLUMNS, group="第二十条第（五）项"
-        ),
+        RowSpec("其他对外管理服务事项", "其他对外管理服务事项", T2_2019_ITEM_COLUMNS, group="第二十条第（五）项"),
         RowSpec("行政处罚", "行政处罚", T2_2019_ITEM_COLUMNS, group="第二十条第（六）项"),
         RowSpec("行政强制", "行政强制", T2_2019_ITEM_COLUMNS, group="第二十条第（六）项"),
-        RowSpec(
-            "行政事业性收费", "行政事业性收费", ("上一年项目数量", "本年增/减"), group="第二十条第（八）项"
-        ),
+        RowSpec("行政事业性收费", "行政事业性收费", ("上一年项目数量", "本年增/减"), group="第二十条第（八）项"),
         RowSpec("政府集中采购", "政府集中采购", ("采购项目数量", "采购总金额"), group="第二十条第（九）项"),
     ),
     header_labels=(

@@ -31,15 +31,11 @@ def parse_command(
         Path | None, typer.Argument(help="report file: PDF, DOCX, HTML or text", show_default=False)
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
-    json_schema: Annotated[
-        bool, typer.Option("--json-schema", help="print the JSON schema of the output")
-    ] = False,
+    json_schema: Annotated[bool, typer.Option("--json-schema", help="print the JSON schema of the output")] = False,
 ) -> None:
     """Parse an annual report and print its sections, tables and diagnostics."""
     if json_schema:
-        console.out(
-            json.dumps(AnnualReport.model_json_schema(), ensure_ascii=False, indent=2), highlight=False
-        )
+        console.out(json.dumps(AnnualReport.model_json_schema(), ensure_ascii=False, indent=2), highlight=False)
         return
     if file is None:
         raise fail("请指定要解析的文件（FILE）")
@@ -68,19 +64,13 @@ def _print_table(title: str, table: Table) -> None:
     for header in headers:
         rich_table.add_column(header, justify="right")
     for row in table.rows:
-        label = (
-            row.label.template
-            if row.label.quality is not MatchQuality.FUZZY
-            else f"[yellow]{row.label.found}[/]"
-        )
+        label = row.label.template if row.label.quality is not MatchQuality.FUZZY else f"[yellow]{row.label.found}[/]"
         if row.missing:
             rich_table.add_row(row.row_id or "", f"[red]缺失：{row.label.template}[/]")
             continue
         rich_table.add_row(row.row_id or "", label, *(_cell_text(c) for c in row.cells))
     for row in table.extra_rows:
-        rich_table.add_row(
-            "[magenta]+[/]", f"[magenta]{row.label.found}[/]", *(_cell_text(c) for c in row.cells)
-        )
+        rich_table.add_row("[magenta]+[/]", f"[magenta]{row.label.found}[/]", *(_cell_text(c) for c in row.cells))
     console.print(rich_table)
 
 

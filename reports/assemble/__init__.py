@@ -95,9 +95,7 @@ def _detect_format(lines: list[Line], report: AnnualReport) -> tuple[ReportForma
 def _diagnose_structure(report: AnnualReport, lines: list[Line], image_count: int) -> None:
     if not lines:
         report.diagnostics.append(
-            Diagnostic(
-                code="PARSE-NO-TEXT", level=DiagnosticLevel.ERROR, message="no text could be extracted"
-            )
+            Diagnostic(code="PARSE-NO-TEXT", level=DiagnosticLevel.ERROR, message="no text could be extracted")
         )
         return
     if not any(s.found for s in report.sections):

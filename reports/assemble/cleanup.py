@@ -8,9 +8,7 @@ from reports.layout import Fragment, Layout, Line
 from reports.model import Artifact, Location
 
 _BOOKMARK = re.compile(r"\[bookmark:[^\]]*\]\s*")
-_PAGE_NUMBER = re.compile(
-    r"^\s*[-—–－]\s*\d{1,3}\s*[-—–－]\s*$|^\s*第\s*\d{1,3}\s*页(\s*共\s*\d{1,3}\s*页)?\s*$"
-)
+_PAGE_NUMBER = re.compile(r"^\s*[-—–－]\s*\d{1,3}\s*[-—–－]\s*$|^\s*第\s*\d{1,3}\s*页(\s*共\s*\d{1,3}\s*页)?\s*$")
 _PADDING_CHARS = "\u00a0\u2002\u2003\u3000\u200b\ufeff"
 
 

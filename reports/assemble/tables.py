@@ -28,9 +28,7 @@ _LOOKAHEAD = 6  # template rows a document may skip between two rows it has
 _NOISE = tuple(normalize(x) for x in (T3_RESULTS, *T3_GROUPS))
 
 
-def _cell(
-    spec_table: TableSpec, row_id: str | None, column: str, fragment: Fragment | None, line: Line
-) -> Cell:
+def _cell(spec_table: TableSpec, row_id: str | None, column: str, fragment: Fragment | None, line: Line) -> Cell:
     raw = fragment.text if fragment else ""
     kind, value, approx = classify(raw)
     return Cell(
@@ -92,17 +90,13 @@ def _align(
     return [*values, *([None] * (n - len(values)))]
 
 
-def _header_matches(
-    labels: tuple[str, ...], header_text: str, table_id: str, first: Line | None
-) -> list[LabelMatch]:
+def _header_matches(labels: tuple[str, ...], header_text: str, table_id: str, first: Line | None) -> list[LabelMatch]:
     matches = []
     for label in dict.fromkeys(labels):
         want = normalize(label)
         location = location_of(first, table=table_id) if first else None
         if want in header_text:
-            matches.append(
-                LabelMatch(template=label, found=label, quality=MatchQuality.EXACT, similarity=1.0)
-            )
+            matches.append(LabelMatch(template=label, found=label, quality=MatchQuality.EXACT, similarity=1.0))
         else:
             best = max(
                 (header_text[i : i + len(want)] for i in range(max(1, len(header_text) - len(want) + 1))),
@@ -110,9 +104,7 @@ def _header_matches(
                 default="",
             )
             quality, score = compare(label, best)
-            matches.append(
-                LabelMatch(template=label, found=best or None, quality=quality, similarity=round(score, 3))
-            )
+            matches.append(LabelMatch(template=label, found=best or None, quality=quality, similarity=round(score, 3)))
         if location is not None:
             matches[-1].location = location
     return matches
@@ -172,11 +164,7 @@ def _table_row(
 
 
 def _extra_row(spec: TableSpec, raw: RawRow) -> TableRow:
-    columns = (
-        spec.rows[0].columns
-        if spec.table_id == "table3"
-        else tuple(str(i + 1) for i in range(len(raw.values)))
-    )
+    columns = spec.rows[0].columns if spec.table_id == "table3" else tuple(str(i + 1) for i in range(len(raw.values)))
     values: list[Fragment | None] = list(raw.values[-len(columns) :])
     values += [None] * (len(columns) - len(values))
     return TableRow(
@@ -206,9 +194,7 @@ def read_table3(lines: list[Line], diagnostics: list[Diagnostic]) -> Table:
     raw_rows, header_text = read_rows(lines)
     table = _build(TABLE3, lines, raw_rows, header_text, diagnostics, noise=_NOISE, layout=ReportFormat.F2021)
     missing_other = all(table.row(r) is not None and table.row(r).missing for r in ("R21", "R22", "R23"))  # type: ignore[union-attr]
-    if missing_other and any(
-        normalize("（六）其他处理") in normalize(r.label.found or "") for r in table.extra_rows
-    ):
+    if missing_other and any(normalize("（六）其他处理") in normalize(r.label.found or "") for r in table.extra_rows):
         table.layout = ReportFormat.F2019
     return table
 
@@ -237,10 +223,7 @@ def read_table4(lines: list[Line], diagnostics: list[Diagnostic]) -> Table:
         TableRow(
             row_id=row_spec.row_id,
             label=LabelMatch(template=row_spec.label, found=None, quality=MatchQuality.EXACT, similarity=1.0),
-            cells=[
-                _cell(TABLE4, row_spec.row_id, c, v, first.line)
-                for c, v in zip(T4_COLUMNS, padded, strict=True)
-            ],
+            cells=[_cell(TABLE4, row_spec.row_id, c, v, first.line) for c, v in zip(T4_COLUMNS, padded, strict=True)],
             location=location_of(first.line, table="table4"),
         )
     ]

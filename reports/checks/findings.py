@@ -51,9 +51,7 @@ class CheckContext(BaseModel):
     agency_kind: AgencyKind = "department"
     agency_name: str | None = None
     published: date | None = None
-    deadline: date | None = Field(
-        default=None, description="a configured local deadline; else the statutory one"
-    )
+    deadline: date | None = Field(default=None, description="a configured local deadline; else the statutory one")
     report_year: int | None = Field(default=None, description="overrides the year read from the title")
 
 
@@ -72,9 +70,7 @@ class Finding(BaseModel):
     fingerprint: str
 
 
-def fingerprint(
-    rule_id: str, agency: str | None, year: int | None, location: Location, key: Any = None
-) -> str:
+def fingerprint(rule_id: str, agency: str | None, year: int | None, location: Location, key: Any = None) -> str:
     """Stable id of a defect: rule, report and logical place (no page/line), plus a rule-chosen key."""
     logical = {
         "rule": rule_id,

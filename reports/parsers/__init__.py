@@ -96,7 +96,5 @@ def parse_document(
         raise DocumentTooLarge(f"{len(data)} bytes, over the limit of {limits.max_bytes}")
     kind = sniff(data)
     layout = _extractor(kind)(data, limits, content_type)
-    source = SourceInfo(
-        name=name, sha256=hashlib.sha256(data).hexdigest(), media_type=kind.value, size=len(data)
-    )
+    source = SourceInfo(name=name, sha256=hashlib.sha256(data).hexdigest(), media_type=kind.value, size=len(data))
     return assemble(layout, source)

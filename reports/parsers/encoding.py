@@ -69,8 +69,6 @@ def decode(data: bytes, content_type: str | None = None) -> tuple[str, str, list
     guess = _canonical(best.encoding) if best is not None else None
     name = guess or "gb18030"
     diagnostics.append(
-        Diagnostic(
-            code="PARSE-CHARSET", level=DiagnosticLevel.INFO, message=f"charset not declared; read as {name}"
-        )
+        Diagnostic(code="PARSE-CHARSET", level=DiagnosticLevel.INFO, message=f"charset not declared; read as {name}")
     )
     return data.decode(name, errors="replace"), name, diagnostics

@@ -26,9 +26,7 @@ def from_text(text: str, limits: ParseLimits, diagnostics_in: list | None = None
     def close_row() -> None:
         nonlocal row, in_row_cell
         if row:
-            layout.lines.append(
-                Line(tuple(Fragment(c) for c in row), grid=True, in_table=True, line_no=row_start)
-            )
+            layout.lines.append(Line(tuple(Fragment(c) for c in row), grid=True, in_table=True, line_no=row_start))
         row, in_row_cell = [], False
 
     for number, raw in enumerate(text.splitlines()[: limits.max_lines], start=1):
