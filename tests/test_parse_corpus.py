@@ -55,3 +55,18 @@ def test_artifacts_recorded() -> None:
     kinds = {a.kind for a in report.artifacts}
     assert {"bookmark", "space-padding", "broken-label"} <= kinds
     assert all("[bookmark" not in s.text for s in report.sections)
+
+
+@pytest.mark.parametrize("name", [n for n in REPORT_FILES if n.endswith(".pdf")])
+def test_pdf_text_pasted_as_plain_text_parses_exactly(name: str) -> None:
+    # Plain pasted text has no cell boundaries: the assembler must split rows into label and figures itself.
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(CORPUS / name)
+    try:
+        pasted = "\n".join(page.get_textpage().get_text_range() for page in document).replace("\r", "")
+    finally:
+        document.close()
+    report = parse_document(pasted.encode("utf-8"), name + ".txt")
+    assert report.source.media_type == "text/plain"
+    assert mismatches(report, truth(name)) == []

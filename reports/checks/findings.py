@@ -55,6 +55,15 @@ class CheckContext(BaseModel):
     report_year: int | None = Field(default=None, description="overrides the year read from the title")
 
 
+class TextSpan(BaseModel):
+    """Character offsets [start, end) in the text of `location.section` (the preamble when None)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    start: int
+    end: int
+
+
 class Finding(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -67,6 +76,7 @@ class Finding(BaseModel):
     arguments: dict[str, Any] = Field(default_factory=dict, description="expected / actual / computed, …")
     location: Location = Field(default_factory=Location)
     evidence: str = Field(default="", description="an excerpt of the document showing the defect")
+    span: TextSpan | None = Field(default=None, description="where in the section text the evidence is")
     fingerprint: str
 
 

@@ -1,0 +1,95 @@
+"""Parse speed and memory: median wall time per document, by format.
+
+    .venv/bin/python bench/parse.py [--generated 200] [--repeat 5]
+
+Measures the corpus (../shared/corpus) and generated documents in every format, and the peak
+resident memory of parsing a 50-page PDF in a fresh process. Prints numbers; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from reports.parsers import parse_document  # noqa: E402
+
+CORPUS = ROOT.parent / "shared" / "corpus"
+
+
+def median_ms(data: bytes, name: str, repeat: int) -> float:
+    timings = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        parse_document(data, name)
+        timings.append((time.perf_counter() - started) * 1000)
+    return statistics.median(timings)
+
+
+def corpus(repeat: int) -> None:
+    print("corpus (median ms per document):")
+    for path in sorted(CORPUS.glob("*")):
+        if path.suffix in {".txt", ".pdf"}:
+            print(f"  {path.name:36s} {median_ms(path.read_bytes(), path.name, repeat):8.1f}")
+
+
+def generated(count: int, repeat: int) -> None:
+    from synthetic.generate import generate
+    from synthetic.render import Format, render
+
+    by_format: dict[str, list[float]] = defaultdict(list)
+    for seed in range(count):
+        report = generate(seed)
+        for fmt in Format:
+            data = render(report, fmt)
+            by_format[fmt.value].append(median_ms(data, f"seed{seed}.{fmt.value}", repeat))
+    print(f"generated ({count} documents per format), median of per-document medians in ms:")
+    for fmt, values in by_format.items():
+        print(
+            f"  {fmt:10s} median {statistics.median(values):7.1f}   p95 {sorted(values)[int(len(values) * 0.95)]:7.1f}"
+        )
+
+
+_PEAK_SCRIPT = """
+import resource, sys
+sys.path.insert(0, {root!r})
+from bench.pdf50 import fifty_page_pdf
+from reports.parsers import parse_document
+data = fifty_page_pdf()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+report = parse_document(data, "fifty.pdf")
+print(len(data), before, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, report.table3.found)
+"""
+
+
+def peak_memory() -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", _PEAK_SCRIPT.format(root=str(ROOT))], capture_output=True, text=True, check=True
+    ).stdout.split()
+    size, before, after, found = out
+    print(
+        f"50-page PDF ({int(size) // 1024} KiB): peak RSS {int(after) / 1024:.0f} MB (before parsing {int(before) / 1024:.0f} MB); table 三 found: {found}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--generated", type=int, default=200)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    corpus(args.repeat)
+    generated(args.generated, max(1, args.repeat // 2))
+    peak_memory()
+    print(f"(this process: peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,208 @@
+"""Fetching with httpx: pooled, polite, bounded in size and time, safe about where it goes.
+
+Redirects are followed by hand so that every hop is checked against the agency's allowed hosts
+and public-address rule; bodies are streamed and cut off at the size limit; retryable failures
+(timeouts, resets, truncated bodies, 5xx, 429) are retried with exponential backoff.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import ssl
+from datetime import UTC, datetime
+from types import TracebackType
+from urllib.parse import urljoin, urlsplit
+from urllib.robotparser import RobotFileParser
+
+import httpx
+
+from crawlers.errors import FetchError
+from crawlers.models import Conditional, CrawlTarget, Fetched, FetchFailure, FetchPolicy
+from crawlers.politeness import Politeness
+from crawlers.safety import check_address, host_allowed
+
+_RETRY_STATUSES = {429, 500, 502, 503, 504}
+
+
+class Fetcher:
+    """One per crawl process: it owns the connection pools, the politeness gates and robots.txt cache."""
+
+    def __init__(self, policy: FetchPolicy | None = None) -> None:
+        self.policy = policy or FetchPolicy()
+        self._politeness = Politeness(self.policy.per_host_concurrency, self.policy.per_host_interval)
+        self._clients: dict[bool, httpx.AsyncClient] = {}
+        self._robots: dict[str, RobotFileParser | None] = {}
+        self._robots_locks: dict[str, asyncio.Lock] = {}
+
+    async def __aenter__(self) -> Fetcher:
+        return self
+
+    async def __aexit__(self, *exc: object | TracebackType) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        for client in self._clients.values():
+            await client.aclose()
+        self._clients.clear()
+
+    def _client(self, verify: bool) -> httpx.AsyncClient:
+        if verify not in self._clients:
+            self._clients[verify] = httpx.AsyncClient(
+                verify=verify,
+                follow_redirects=False,
+                headers={"User-Agent": self.policy.user_agent, "Accept-Language": "zh-CN,zh;q=0.9"},
+                timeout=httpx.Timeout(self.policy.read_timeout, connect=self.policy.connect_timeout),
+                limits=httpx.Limits(max_connections=512, max_keepalive_connections=256),
+                trust_env=False,
+            )
+        return self._clients[verify]
+
+    async def fetch(self, url: str, target: CrawlTarget, conditional: Conditional | None = None) -> Fetched:
+        """GET `url` for `target`, retrying what is worth retrying. Raises FetchError."""
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                fetched = await self._fetch_following_redirects(url, target, conditional)
+            except FetchError as error:
+                retryable = error.failure.retryable or error.status in _RETRY_STATUSES
+                if not retryable or attempt > self.policy.retries:
+                    raise
+                await asyncio.sleep(self.policy.retry_backoff * 2 ** (attempt - 1))
+                continue
+            fetched.attempts = attempt
+            return fetched
+
+    async def _fetch_following_redirects(
+        self, url: str, target: CrawlTarget, conditional: Conditional | None
+    ) -> Fetched:
+        redirects: list[str] = []
+        current = url
+        for _ in range(self.policy.max_redirects + 1):
+            await self._admit(current, target)
+            response = await self._get(current, target, conditional if not redirects else None)
+            if isinstance(response, str):  # a redirect: the next location
+                redirects.append(current)
+                current = response
+                continue
+            response.url = url
+            response.redirects = redirects
+            return response
+        raise FetchError(FetchFailure.TOO_MANY_REDIRECTS, url, f"more than {self.policy.max_redirects} redirects")
+
+    async def _admit(self, url: str, target: CrawlTarget) -> None:
+        if urlsplit(url).scheme not in {"http", "https"}:
+            raise FetchError(FetchFailure.HOST_NOT_ALLOWED, url, "only http and https are fetched")
+        if not host_allowed(url, target.allowed_hosts):
+            raise FetchError(
+                FetchFailure.HOST_NOT_ALLOWED, url, f"host not in the agency's allowed hosts {target.allowed_hosts}"
+            )
+        await check_address(url, self.policy.allow_private_addresses)
+        if self.policy.respect_robots and not await self._robots_allow(url, target):
+            raise FetchError(FetchFailure.ROBOTS, url, "disallowed by robots.txt")
+
+    async def _get(self, url: str, target: CrawlTarget, conditional: Conditional | None) -> Fetched | str:
+        """One request: a Fetched, or the absolute URL a redirect points to."""
+        headers = {}
+        if conditional and conditional.etag:
+            headers["If-None-Match"] = conditional.etag
+        if conditional and conditional.last_modified:
+            headers["If-Modified-Since"] = conditional.last_modified
+        try:
+            return await self._get_verified(url, headers, verify=True)
+        except FetchError as error:
+            if error.failure is not FetchFailure.TLS or not target.allow_insecure_tls:
+                raise
+        fetched = await self._get_verified(url, headers, verify=False)
+        if isinstance(fetched, Fetched):
+            fetched.insecure_tls = True
+        return fetched
+
+    async def _get_verified(self, url: str, headers: dict[str, str], verify: bool) -> Fetched | str:
+        try:
+            # The time limit starts once a politeness slot is ours: queueing behind a host's other
+            # requests is not the site being slow.
+            async with (
+                self._politeness.slot(url),
+                asyncio.timeout(self.policy.total_timeout),
+                self._client(verify).stream("GET", url, headers=headers) as response,
+            ):
+                if response.is_redirect and "location" in response.headers:
+                    return urljoin(url, response.headers["location"])
+                if response.status_code >= 400:
+                    raise FetchError(
+                        FetchFailure.HTTP_STATUS, url, f"HTTP {response.status_code}", status=response.status_code
+                    )
+                content = None if response.status_code == 304 else await self._read_capped(response, url)
+        except TimeoutError as exc:
+            raise FetchError(
+                FetchFailure.TIMEOUT, url, f"no complete answer within {self.policy.total_timeout}s"
+            ) from exc
+        except httpx.TimeoutException as exc:
+            raise FetchError(FetchFailure.TIMEOUT, url, type(exc).__name__) from exc
+        except httpx.RemoteProtocolError as exc:
+            # A peer closing before any response is a connection failure; closing mid-body is truncation.
+            failure = FetchFailure.TRUNCATED if "message body" in str(exc) else FetchFailure.CONNECTION
+            raise FetchError(failure, url, str(exc) or "connection closed mid-response") from exc
+        except httpx.ConnectError as exc:
+            failure = (
+                FetchFailure.TLS
+                if isinstance(exc.__cause__ or exc.__context__, ssl.SSLError)
+                else FetchFailure.CONNECTION
+            )
+            raise FetchError(failure, url, str(exc) or type(exc).__name__) from exc
+        except httpx.TransportError as exc:
+            raise FetchError(FetchFailure.CONNECTION, url, str(exc) or type(exc).__name__) from exc
+        return Fetched(
+            url=url,
+            final_url=url,
+            status=response.status_code,
+            content_type=response.headers.get("content-type"),
+            etag=response.headers.get("etag"),
+            last_modified=response.headers.get("last-modified"),
+            content=content,
+            sha256=hashlib.sha256(content).hexdigest() if content is not None else None,
+            fetched_at=datetime.now(UTC),
+        )
+
+    async def _read_capped(self, response: httpx.Response, url: str) -> bytes:
+        limit = self.policy.max_body_bytes
+        declared = response.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > limit:
+            raise FetchError(FetchFailure.TOO_LARGE, url, f"declared {declared} bytes, over the limit of {limit}")
+        body = bytearray()
+        async for chunk in response.aiter_bytes():  # decoded: a gzip bomb counts at its inflated size
+            body += chunk
+            if len(body) > limit:
+                raise FetchError(FetchFailure.TOO_LARGE, url, f"more than {limit} bytes")
+        if (
+            declared
+            and declared.isdigit()
+            and len(body) < int(declared)
+            and not response.headers.get("content-encoding")
+        ):
+            raise FetchError(FetchFailure.TRUNCATED, url, f"{len(body)} of {declared} bytes")
+        return bytes(body)
+
+    async def _robots_allow(self, url: str, target: CrawlTarget) -> bool:
+        parts = urlsplit(url)
+        key = f"{parts.scheme}://{parts.netloc}"
+        lock = self._robots_locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            if key not in self._robots:
+                self._robots[key] = await self._load_robots(key, target)
+        parser = self._robots[key]
+        return parser is None or parser.can_fetch(self.policy.user_agent, url)
+
+    async def _load_robots(self, origin: str, target: CrawlTarget) -> RobotFileParser | None:
+        """robots.txt of an origin; None (everything allowed) when it is absent or unreadable."""
+        try:
+            response = await self._get_verified(f"{origin}/robots.txt", {}, verify=not target.allow_insecure_tls)
+        except FetchError:
+            return None
+        if not isinstance(response, Fetched) or response.content is None:
+            return None
+        parser = RobotFileParser()
+        parser.parse(response.content.decode("utf-8", errors="replace").splitlines())
+        return parser

@@ -1,0 +1,45 @@
+"""Where the crawler may go: allowed hosts and public addresses only (spec §5.2 warns of mirrors)."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from urllib.parse import urlsplit
+
+from crawlers.errors import FetchError
+from crawlers.models import FetchFailure
+
+
+def host_allowed(url: str, allowed_hosts: list[str]) -> bool:
+    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    for pattern in allowed_hosts:
+        pattern = pattern.lower().rstrip(".")
+        if pattern.startswith("*."):
+            if host == pattern[2:] or host.endswith(pattern[1:]):
+                return True
+        elif host == pattern:
+            return True
+    return False
+
+
+def _is_public(address: str) -> bool:
+    ip = ipaddress.ip_address(address)
+    return not (
+        ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast or ip.is_reserved or ip.is_unspecified
+    )
+
+
+async def check_address(url: str, allow_private: bool) -> None:
+    """Refuse hosts resolving to loopback, private or link-local addresses (SSRF), unless allowed."""
+    if allow_private:
+        return
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, parts.port or 80, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise FetchError(FetchFailure.CONNECTION, url, f"DNS lookup failed: {exc}") from exc
+    refused = [info[4][0] for info in infos if not _is_public(info[4][0])]
+    if refused:
+        raise FetchError(FetchFailure.ADDRESS_REFUSED, url, f"{host} resolves to a non-public address {refused[0]}")

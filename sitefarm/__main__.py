@@ -1,0 +1,38 @@
+"""Serve a farm in the foreground: `python -m sitefarm --agencies 1000 --year 2024 [--latency 0.05]`.
+
+Prints one line `ready PORT` once every site listens (and, with --prerender, every document is
+rendered), then serves until interrupted. Benchmarks run the farm this way, in its own process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+
+from sitefarm import Farm, plan
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--agencies", type=int, default=50)
+    parser.add_argument("--year", type=int, default=2024)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every response")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--prerender", action="store_true", help="render every report before announcing ready")
+    args = parser.parse_args()
+    farm = Farm(plan(args.agencies, args.year, args.seed), args.year, args.seed, args.latency)
+    if args.prerender:
+        farm.prerender()
+    farm.start(args.port)
+    print(f"ready {farm.port}", flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stop.wait()
+    farm.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,148 @@
+"""A small HTTP/1.1 server for many simulated hosts at once, with faults on demand.
+
+Each simulated agency site listens on its own loopback address (127.77.x.y), as sites do on the
+internet, so a crawler's per-host politeness applies per agency. The server is hand-written on
+asyncio streams because the faults it must produce (a reset mid-response, a body shorter than its
+Content-Length, a response that never comes) are exactly what a well-behaved framework prevents.
+It also counts requests in flight per host, so tests can assert the crawler's politeness.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+_MAX_HEAD = 16 * 1024
+_REASONS = {
+    200: "OK",
+    301: "Moved Permanently",
+    302: "Found",
+    304: "Not Modified",
+    404: "Not Found",
+    503: "Service Unavailable",
+}
+
+
+class Fault(StrEnum):
+    RESET = "reset"  # close the connection without answering
+    TRUNCATE = "truncate"  # promise the whole body, send half, close
+    HANG = "hang"  # never answer
+
+
+@dataclass
+class Request:
+    host: str  # the address the request arrived on, e.g. "127.77.0.5:8080"
+    method: str
+    path: str
+    headers: dict[str, str]
+
+
+@dataclass
+class Response:
+    status: int = 200
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds before answering
+    fault: Fault | None = None
+
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+class MultiHostServer:
+    def __init__(self, handler: Handler) -> None:
+        self._handler = handler
+        self._servers: list[asyncio.Server] = []
+        self._connections: set[asyncio.Task[None]] = set()
+        self.in_flight: Counter[str] = Counter()
+        self.max_in_flight: Counter[str] = Counter()
+        self.requests: Counter[str] = Counter()
+
+    async def listen(self, addresses: list[str], port: int = 0) -> int:
+        """Listen on every address at one port (chosen on the first address when 0); returns the port."""
+        for address in addresses:
+            server = await asyncio.start_server(self._serve, address, port, backlog=256)
+            port = server.sockets[0].getsockname()[1]
+            self._servers.append(server)
+        return port
+
+    async def close(self) -> None:
+        for server in self._servers:
+            server.close()
+        for task in self._connections:
+            task.cancel()
+        await asyncio.gather(*self._connections, return_exceptions=True)
+        for server in self._servers:
+            await server.wait_closed()
+        self._servers.clear()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        host, port = writer.get_extra_info("sockname")[:2]
+        key = f"{host}:{port}"
+        task = asyncio.current_task()
+        assert task is not None
+        self._connections.add(task)
+        try:
+            while request := await _read_request(reader, key):
+                if not await self._answer(request, reader, writer):
+                    break
+        except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
+            pass
+        finally:
+            self._connections.discard(task)
+            writer.transport.abort()
+
+    async def _answer(self, request: Request, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+        """Serve one request; False when the connection must end."""
+        self.requests[request.host] += 1
+        self.in_flight[request.host] += 1
+        self.max_in_flight[request.host] = max(self.max_in_flight[request.host], self.in_flight[request.host])
+        try:
+            response = await self._handler(request)
+            if response.delay:
+                await asyncio.sleep(response.delay)
+            if response.fault is Fault.HANG:
+                await reader.read()  # until the client gives up: then the request is no longer in flight
+                return False
+            if response.fault is Fault.RESET:
+                return False
+            body = b"" if request.method == "HEAD" else response.body
+            head = _head(response, len(response.body))
+            if response.fault is Fault.TRUNCATE:
+                writer.write(head + body[: len(body) // 2])
+                await writer.drain()
+                return False
+            writer.write(head + body)
+            await writer.drain()
+            return request.headers.get("connection", "").lower() != "close"
+        finally:
+            self.in_flight[request.host] -= 1
+
+
+async def _read_request(reader: asyncio.StreamReader, host: str) -> Request | None:
+    with contextlib.suppress(asyncio.IncompleteReadError):
+        head = await reader.readuntil(b"\r\n\r\n")
+        if len(head) > _MAX_HEAD:
+            return None
+        lines = head.decode("latin-1").split("\r\n")
+        method, path, _ = lines[0].split(" ", 2)
+        headers = {}
+        for line in lines[1:]:
+            if ":" in line:
+                name, value = line.split(":", 1)
+                headers[name.strip().lower()] = value.strip()
+        if length := int(headers.get("content-length", "0") or 0):
+            await reader.readexactly(length)
+        return Request(host=host, method=method, path=path, headers=headers)
+    return None
+
+
+def _head(response: Response, length: int) -> bytes:
+    reason = _REASONS.get(response.status, "Status")
+    headers = {"Content-Length": str(length), "Server": "sitefarm", **response.headers}
+    lines = [f"HTTP/1.1 {response.status} {reason}", *(f"{k}: {v}" for k, v in headers.items()), "", ""]
+    return "\r\n".join(lines).encode("latin-1")

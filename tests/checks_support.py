@@ -1,0 +1,43 @@
+"""Shared helpers of the check tests: parsing corpus and synthetic documents once, and finding lookups."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import pytest
+from corpus import CORPUS
+from synthetic_support import parser_missing
+
+from reports.checks import CheckContext, Finding, Severity, run_checks
+from reports.model import AnnualReport
+from reports.parsers import parse_document
+from synthetic.content import SyntheticReport
+from synthetic.render import Format, render
+
+FORMATS = [
+    pytest.param(f, marks=pytest.mark.skip(reason="parser not written")) if parser_missing(f) else f for f in Format
+]
+
+
+@cache
+def corpus_report(name: str) -> AnnualReport:
+    return parse_document((CORPUS / name).read_bytes(), name)
+
+
+def parse(report: SyntheticReport, fmt: Format) -> AnnualReport:
+    return parse_document(render(report, fmt), f"synthetic.{fmt.value}")
+
+
+def check(report: SyntheticReport, fmt: Format, previous: AnnualReport | None = None) -> list[Finding]:
+    context = CheckContext(published=report.published, agency_kind=report.agency_kind)
+    return run_checks(parse(report, fmt), previous, context)
+
+
+def errors(findings: list[Finding]) -> list[Finding]:
+    return [f for f in findings if f.severity is Severity.ERROR]
+
+
+def at(findings: list[Finding], rule_id: str, **where: Any) -> list[Finding]:
+    """Findings of `rule_id` whose location has every given field value."""
+    return [f for f in findings if f.rule_id == rule_id and all(getattr(f.location, k) == v for k, v in where.items())]
