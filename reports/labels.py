@@ -23,7 +23,8 @@ _VARIANT_FOLDS = (("法人或者其他组织", "法人或其他组织"),)
 def normalize(text: str) -> str:
     """Fold a label for comparison: NFKC, no whitespace, one kind of quote, one row-number form."""
     folded = unicodedata.normalize("NFKC", text).translate(_QUOTES)
-    folded = _WHITESPACE.sub("", folded)
+    # Removing a space can leave a combining mark next to a new base character: compose again.
+    folded = unicodedata.normalize("NFC", _WHITESPACE.sub("", folded))
     folded = _ROW_NUMBER.sub(r"\1.", folded)
     for variant, canonical in _VARIANT_FOLDS:
         folded = folded.replace(variant, canonical)

@@ -7,17 +7,12 @@ from reports.model import DateEvidence, DateSource
 # Page metadata is written by the CMS at publication; a visible label may be edited by hand; 成文日期 is
 # when the text was signed; a URL date is when the CMS filed the page.
 PREFERENCE = (DateSource.META, DateSource.VISIBLE, DateSource.WRITTEN, DateSource.URL, DateSource.SIGNATURE)
-DISAGREEMENT_DAYS = 7
 
 
-def publication_date(evidence: list[DateEvidence]) -> DateEvidence | None:
-    ranked = sorted(evidence, key=lambda e: PREFERENCE.index(e.source))
-    return ranked[0] if ranked else None
-
-
-def disagreements(evidence: list[DateEvidence]) -> list[tuple[DateEvidence, DateEvidence]]:
-    """Pairs of sources more than a week apart: worth an INFO note (the page may have been changed)."""
-    chosen = publication_date(evidence)
-    if chosen is None:
-        return []
-    return [(chosen, e) for e in evidence if abs((e.value - chosen.value).days) > DISAGREEMENT_DAYS]
+def publication_date(evidence: list[DateEvidence], prefer: tuple[DateSource, ...] = PREFERENCE) -> DateEvidence | None:
+    """The first date of the most preferred source present; sources not in `prefer` never count."""
+    for source in prefer:
+        found = next((e for e in evidence if e.source is source), None)
+        if found is not None:
+            return found
+    return None

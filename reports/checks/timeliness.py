@@ -6,6 +6,7 @@ from datetime import date
 
 from reports.checks.registry import Params, RuleRun, kind
 from reports.model import DateEvidence, DateSource, Location
+from reports.publication import publication_date
 
 _SOURCE_ZH = {
     "context": "指定",
@@ -40,11 +41,8 @@ def _deadline(run: RuleRun, p: DeadlineParams, year: int) -> date | None:
 def _published(run: RuleRun, prefer: tuple[DateSource, ...]) -> tuple[date, str] | None:
     if run.subject.context.published is not None:
         return run.subject.context.published, "context"
-    for source in prefer:
-        found = next((d for d in run.subject.report.dates if d.source is source), None)
-        if found is not None:
-            return found.value, source.value
-    return None
+    found = publication_date(run.subject.report.dates, prefer)
+    return (found.value, found.source.value) if found else None
 
 
 @kind("deadline", DeadlineParams, ("late", "no_date"))
