@@ -12,13 +12,18 @@ from crawlers.models import FetchFailure
 
 
 def host_allowed(url: str, allowed_hosts: list[str]) -> bool:
-    host = (urlsplit(url).hostname or "").lower().rstrip(".")
-    for pattern in allowed_hosts:
-        pattern = pattern.lower().rstrip(".")
-        if pattern.startswith("*."):
-            if host == pattern[2:] or host.endswith(pattern[1:]):
+    """Whether `url` is on an allowed host: "example.gov.cn", "example.gov.cn:8080" (that port only)
+    or "*.example.gov.cn" (the domain and its subdomains)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower().rstrip(".")
+    for pattern in (p.lower().rstrip(".") for p in allowed_hosts):
+        pattern_host, _, pattern_port = pattern.partition(":")
+        if pattern_port and str(parts.port or "") != pattern_port:
+            continue
+        if pattern_host.startswith("*."):
+            if host == pattern_host[2:] or host.endswith(pattern_host[1:]):
                 return True
-        elif host == pattern:
+        elif host == pattern_host:
             return True
     return False
 

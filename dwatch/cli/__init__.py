@@ -19,8 +19,12 @@ def _root() -> None:
 
 
 def _register() -> None:
-    # Imported for their side effect of adding commands to `app`.
-    from dwatch.cli import parse  # noqa: F401
+    # Each command module adds its commands to `app` when imported.
+    import dwatch.cli.check
+    import dwatch.cli.db
+    import dwatch.cli.findings
+    import dwatch.cli.parse
+    import dwatch.cli.registry  # noqa: F401
 
 
 def main() -> None:

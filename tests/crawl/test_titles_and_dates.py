@@ -74,3 +74,21 @@ def test_attachments_prefer_pdf_and_docx() -> None:
     html = '<a href="a.doc">旧</a><a href="b.docx">新</a><a href="c.pdf">PDF</a><a href="d.html">页</a>'
     urls = [link.url for link in attachment_links(soup_of(html), "http://a.gov.cn/x/")]
     assert urls == ["http://a.gov.cn/x/c.pdf", "http://a.gov.cn/x/b.docx", "http://a.gov.cn/x/a.doc"]
+
+
+@pytest.mark.parametrize(
+    ("url", "allowed"),
+    [
+        ("http://www.a.gov.cn/x", True),
+        ("http://a.gov.cn/x", True),  # *.a.gov.cn covers the domain itself
+        ("http://evil-a.gov.cn/x", False),
+        ("http://b.gov.cn:8080/x", True),
+        ("http://b.gov.cn/x", False),  # b.gov.cn:8080 allows that port only
+        ("http://c.gov.cn:9/x", True),
+        ("http://mirror.example.com/x", False),
+    ],
+)
+def test_allowed_hosts(url: str, allowed: bool) -> None:
+    from crawlers.safety import host_allowed
+
+    assert host_allowed(url, ["*.a.gov.cn", "b.gov.cn:8080", "C.gov.cn"]) is allowed

@@ -1,0 +1,45 @@
+"""`dwatch db upgrade`, and how every storage command opens the store."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from sqlalchemy.exc import OperationalError
+
+from dwatch.cli import app
+from dwatch.cli.common import console, fail
+from dwatch.config import Settings
+from dwatch.store import migrate
+from dwatch.store.database import Store
+
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("upgrade")
+def upgrade_command(
+    revision: Annotated[str, typer.Option(help="target revision")] = "head",
+) -> None:
+    """Create or upgrade the database schema (Alembic migrations)."""
+    settings = Settings.from_env()
+    try:
+        migrate.upgrade(settings.database_url, revision)
+    except OperationalError as exc:
+        raise fail(f"无法连接数据库：{exc.orig}") from exc
+    console.print(f"数据库结构已升级到 {revision}", highlight=False)
+
+
+def open_store() -> Store:
+    """The configured store. The default SQLite file is created and migrated on first use (no set-up);
+    other databases must be upgraded explicitly, as several services share them."""
+    settings = Settings.from_env()
+    store = Store.open(settings)
+    try:
+        if not migrate.is_current(store.engine):
+            if store.engine.dialect.name != "sqlite":
+                raise fail("数据库结构不是最新版本，请先运行 dwatch db upgrade")
+            migrate.upgrade(settings.database_url)
+    except OperationalError as exc:
+        raise fail(f"无法连接数据库：{exc.orig}") from exc
+    return store

@@ -1,0 +1,59 @@
+"""Application settings, read from `DWATCH_*` environment variables.
+
+Each top-level field `foo` is read from `DWATCH_FOO`; a nested settings group `bar` (a model with
+fields of its own) reads `DWATCH_BAR__FIELD`. Later parts of the service add their group (Temporal,
+web, …) as one more field here, and nothing else changes.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+ENV_PREFIX = "DWATCH_"
+
+
+DEFAULT_DATA_DIR = Path("var")
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    data_dir: Path = DEFAULT_DATA_DIR
+    database_url: str = Field(description="SQLAlchemy URL; default: a SQLite file in the data directory")
+    blob_dir: Path = Field(description="where fetched documents are kept; default: data directory/blobs")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derive_paths(cls, data: Any) -> Any:
+        # Defaults live under the data directory, so one variable moves everything.
+        if not isinstance(data, Mapping):
+            return data
+        values = dict(data)
+        data_dir = Path(values.get("data_dir") or DEFAULT_DATA_DIR)
+        values.setdefault("database_url", f"sqlite:///{data_dir / 'dwatch.sqlite3'}")
+        values.setdefault("blob_dir", data_dir / "blobs")
+        return values
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        return cls.model_validate(_read_env(cls, env, ENV_PREFIX))
+
+
+def _read_env(model: type[BaseModel], env: Mapping[str, str], prefix: str) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name, field in model.model_fields.items():
+        key = f"{prefix}{name.upper()}"
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            nested = _read_env(annotation, env, f"{key}__")
+            if nested:
+                values[name] = nested
+        elif key in env:
+            values[name] = env[key]
+    return values

@@ -1,0 +1,1 @@
+"""Alembic migration scripts (run them with `dwatch db upgrade`)."""

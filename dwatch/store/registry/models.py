@@ -1,0 +1,148 @@
+"""One registry row, validated: a supervisor or an agency. Messages are for supervisors (zh-CN)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from functools import cache
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, HttpUrl, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from crawlers.safety import host_allowed
+from dwatch.redact import is_masked, mask_url
+
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*)://\S+$", re.IGNORECASE)
+_HOST = re.compile(r"^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*(:\d{1,5})?$")
+_DEADLINE = re.compile(r"^(\d{2})-(\d{2})$")
+
+
+def _as_text(value: Any) -> Any:
+    # YAML reads 431200 or 2023 as numbers; ids and codes are text.
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+Text = Annotated[str, BeforeValidator(_as_text), Field(min_length=1)]
+Identifier = Annotated[str, BeforeValidator(_as_text), Field(pattern=ID_PATTERN)]
+Tag = Annotated[str, Field(pattern=r"^[\w.-]+$")]
+
+
+def _is_month_day(value: str) -> bool:
+    match = _DEADLINE.match(value)
+    try:
+        # A common year: 02-29 would not exist in most years the deadline applies to.
+        return match is not None and bool(date(2001, int(match.group(1)), int(match.group(2))))
+    except ValueError:
+        return False
+
+
+class _Row(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+@cache
+def _apprise_schemes() -> frozenset[str]:
+    # Loaded on first use: importing apprise's plugins takes a noticeable fraction of a second.
+    from apprise.manager_plugins import NotificationManager
+
+    return frozenset(NotificationManager().schemas())
+
+
+class NotifyTarget(_Row):
+    """An apprise URL (a secret: never printed unmasked) and the tags that select it."""
+
+    url: str
+    tags: list[Tag] = Field(default_factory=list)
+
+    @field_validator("url")
+    @classmethod
+    def _apprise_url(cls, url: str) -> str:
+        if is_masked(url):
+            raise PydanticCustomError("masked_url", "通知地址是掩码后的形式（含 ****），请使用含完整地址的导出文件")
+        match = _SCHEME.match(url)
+        if not match:
+            raise PydanticCustomError("notify_url", "通知地址“{url}”不是 scheme://… 形式", {"url": mask_url(url)})
+        if match.group(1).lower() not in _apprise_schemes():
+            raise PydanticCustomError(
+                "notify_scheme", "通知地址的类型“{scheme}”不是 apprise 支持的通知方式", {"scheme": match.group(1)}
+            )
+        return url
+
+    def masked(self) -> NotifyTarget:
+        return self.model_construct(url=mask_url(self.url), tags=self.tags)
+
+
+class SupervisorRow(_Row):
+    id: Identifier
+    name: Text
+    parent: Identifier | None = Field(default=None, description="the supervisor to escalate to")
+    notify: list[NotifyTarget] = Field(default_factory=list)
+
+    def masked(self) -> SupervisorRow:
+        return self.model_copy(update={"notify": [t.masked() for t in self.notify]})
+
+
+class AgencyRow(_Row):
+    id: Identifier
+    name: Text
+    kind: Literal["department", "government"]
+    region: Annotated[str, BeforeValidator(_as_text), Field(pattern=r"^\d{6}(\d{3}|\d{6})?$")]
+    supervisor: Identifier
+    base_url: HttpUrl
+    listing_urls: list[HttpUrl] = Field(min_length=1, description="the 年报 column page(s)")
+    allowed_hosts: list[str] = Field(default_factory=list, description="default: the hosts of the URLs above")
+    selectors: dict[str, str] | None = None
+    deadline: str | None = Field(default=None, description="local deadline MM-DD of the following year")
+    active: bool = True
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _hosts(cls, hosts: list[str]) -> list[str]:
+        normalised = [h.strip().lower() for h in hosts]
+        bad = [h for h in normalised if not _HOST.match(h)]
+        if bad:
+            raise PydanticCustomError("host", "“{hosts}”不是有效的主机名", {"hosts": "、".join(bad)})
+        return normalised
+
+    @field_validator("deadline")
+    @classmethod
+    def _deadline(cls, value: str | None) -> str | None:
+        if value is not None and not _is_month_day(value):
+            raise PydanticCustomError("deadline", "截止日期“{value}”应为 MM-DD，如 03-31", {"value": value})
+        return value
+
+    @model_validator(mode="after")
+    def _listing_hosts_allowed(self) -> AgencyRow:
+        if not self.allowed_hosts:
+            hosts = [self.base_url.host, *(u.host for u in self.listing_urls)]
+            self.allowed_hosts = list(dict.fromkeys(h for h in hosts if h))
+            return self
+        outside = [str(u) for u in self.listing_urls if not self.allows(str(u))]
+        if outside:
+            raise PydanticCustomError(
+                "host_not_allowed", "栏目网址不在 allowed_hosts 之内：{urls}", {"urls": "、".join(outside)}
+            )
+        return self
+
+    def allows(self, url: str) -> bool:
+        """Whether the crawler may fetch `url` for this agency (`*.example.gov.cn` covers subdomains)."""
+        return host_allowed(url, self.allowed_hosts)
+
+    def deadline_for(self, report_year: int) -> date | None:
+        """The configured local deadline for the report on `report_year` (due the following year)."""
+        if self.deadline is None:
+            return None
+        month, day = (int(part) for part in self.deadline.split("-"))
+        return date(report_year + 1, month, day)
+
+
+class RegistryFile(BaseModel):
+    """A whole registry, as exported and imported."""
+
+    supervisors: list[SupervisorRow] = Field(default_factory=list)
+    agencies: list[AgencyRow] = Field(default_factory=list)
+
+    def masked(self) -> RegistryFile:
+        return RegistryFile(supervisors=[s.masked() for s in self.supervisors], agencies=self.agencies)

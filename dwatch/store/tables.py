@@ -1,0 +1,280 @@
+"""The database schema as SQLAlchemy ORM tables. Migrations in `migrations/versions/` build the same.
+
+Revision 0001: registry (supervisors, agencies), documents, reports, check runs, findings and
+their history. Revision 0002: workflow runs (linked from documents, reports and check runs) and
+notifications with their findings and delivery attempts.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from dwatch.store.types import JSONType, UTCDateTime
+
+# Named constraints: Alembic needs names to alter them (SQLite batch mode included).
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class FindingStatus(StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    WAIVED = "waived"
+    RESOLVED = "resolved"
+
+
+class NotificationStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class RunStatus(StrEnum):
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+def _one_of(column: str, values: type[StrEnum]) -> str:
+    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSONType,
+        list[Any]: JSONType,
+    }
+
+
+class Supervisor(Base):
+    __tablename__ = "supervisors"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    parent_id: Mapped[str | None] = mapped_column(ForeignKey("supervisors.id"))
+    # [{"url": apprise URL (secret), "tags": [...]}, …]
+    notify: Mapped[list[Any]]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Agency(Base):
+    __tablename__ = "agencies"
+    __table_args__ = (CheckConstraint("kind IN ('department', 'government')", name="kind"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))
+    region_code: Mapped[str] = mapped_column(String(12))
+    supervisor_id: Mapped[str] = mapped_column(ForeignKey("supervisors.id"), index=True)
+    base_url: Mapped[str] = mapped_column(Text)
+    listing_urls: Mapped[list[Any]]
+    allowed_hosts: Mapped[list[Any]]
+    selectors: Mapped[dict[str, Any] | None]
+    deadline: Mapped[str | None] = mapped_column(String(5))  # "MM-DD" of the year after the report year
+    active: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Document(Base):
+    """One version of a fetched document: same URL with different bytes is a new version."""
+
+    __tablename__ = "documents"
+    __table_args__ = (
+        UniqueConstraint("url", "version"),
+        Index("ix_documents_agency_year", "agency_id", "report_year"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"))
+    report_year: Mapped[int]
+    url: Mapped[str] = mapped_column(Text)
+    version: Mapped[int]
+    final_url: Mapped[str] = mapped_column(Text)
+    http_status: Mapped[int | None]
+    http_headers: Mapped[dict[str, Any]]
+    published_on: Mapped[date | None] = mapped_column(Date)
+    published_source: Mapped[str | None] = mapped_column(String(16))
+    published_raw: Mapped[str | None] = mapped_column(Text)
+    fetched_at: Mapped[datetime]
+    last_fetched_at: Mapped[datetime]
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    media_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(BigInteger)
+    workflow_run_id: Mapped[int | None] = mapped_column(ForeignKey("workflow_runs.id"))
+
+
+class Report(Base):
+    """A parsed document: `content` is `AnnualReport.model_dump(mode="json")`."""
+
+    __tablename__ = "reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    schema_version: Mapped[str] = mapped_column(String(16))
+    parsed_at: Mapped[datetime]
+    content: Mapped[dict[str, Any]]
+    workflow_run_id: Mapped[int | None] = mapped_column(ForeignKey("workflow_runs.id"))
+
+
+class CheckRun(Base):
+    """One run of the checks over an agency's report for a year (which rules ran, when, on what)."""
+
+    __tablename__ = "check_runs"
+    __table_args__ = (Index("ix_check_runs_agency_year", "agency_id", "report_year"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"))
+    report_year: Mapped[int]
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"))
+    catalogue_version: Mapped[str] = mapped_column(String(32))
+    rules: Mapped[list[Any]]
+    checked_at: Mapped[datetime]
+    finding_count: Mapped[int]
+    workflow_run_id: Mapped[int | None] = mapped_column(ForeignKey("workflow_runs.id"))
+
+
+class Finding(Base):
+    """A defect, one row per (agency, year, fingerprint) however often the checks report it."""
+
+    __tablename__ = "findings"
+    __table_args__ = (
+        UniqueConstraint("agency_id", "report_year", "fingerprint"),
+        CheckConstraint(_one_of("status", FindingStatus), name="status"),
+        Index("ix_findings_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"))
+    report_year: Mapped[int]
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    rule_id: Mapped[str] = mapped_column(String(32))
+    catalogue_version: Mapped[str] = mapped_column(String(32))
+    severity: Mapped[str] = mapped_column(String(16))
+    category: Mapped[str] = mapped_column(String(16))
+    message_zh: Mapped[str] = mapped_column(Text)
+    message_en: Mapped[str] = mapped_column(Text)
+    arguments: Mapped[dict[str, Any]]
+    location: Mapped[dict[str, Any]]
+    evidence: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    status_changed_at: Mapped[datetime]
+    status_by: Mapped[str] = mapped_column(String(100))
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    # The check run that set the current status; NULL when a person set it.
+    status_check_run_id: Mapped[int | None] = mapped_column(ForeignKey("check_runs.id"))
+    first_seen_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    times_seen: Mapped[int]
+    first_check_run_id: Mapped[int] = mapped_column(ForeignKey("check_runs.id"))
+    last_check_run_id: Mapped[int] = mapped_column(ForeignKey("check_runs.id"))
+    last_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+
+
+class FindingEvent(Base):
+    """Status history of a finding: who moved it from what to what, when and why."""
+
+    __tablename__ = "finding_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id"), index=True)
+    at: Mapped[datetime]
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str | None] = mapped_column(Text)
+    check_run_id: Mapped[int | None] = mapped_column(ForeignKey("check_runs.id"))
+
+
+class CheckRunFinding(Base):
+    """Which findings a check run reported."""
+
+    __tablename__ = "check_run_findings"
+
+    check_run_id: Mapped[int] = mapped_column(ForeignKey("check_runs.id"), primary_key=True)
+    finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id"), primary_key=True, index=True)
+
+
+class WorkflowRun(Base):
+    """A Temporal workflow execution, kept after Temporal's own history expires."""
+
+    __tablename__ = "workflow_runs"
+    __table_args__ = (
+        UniqueConstraint("workflow_id", "run_id"),
+        CheckConstraint(_one_of("status", RunStatus), name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workflow_id: Mapped[str] = mapped_column(String(200))
+    run_id: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(50))
+    status: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class Notification(Base):
+    """One message to one target; the idempotency key makes a retried send a no-op."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (CheckConstraint(_one_of("status", NotificationStatus), name="status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    workflow_run_id: Mapped[int | None] = mapped_column(ForeignKey("workflow_runs.id"))
+    supervisor_id: Mapped[str | None] = mapped_column(ForeignKey("supervisors.id"))
+    recipient: Mapped[str] = mapped_column(String(200))
+    channel: Mapped[str] = mapped_column(String(32))
+    target_masked: Mapped[str] = mapped_column(Text)
+    subject: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+
+class NotificationFinding(Base):
+    __tablename__ = "notification_findings"
+
+    notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id"), primary_key=True)
+    finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id"), primary_key=True, index=True)
+
+
+class NotificationAttempt(Base):
+    __tablename__ = "notification_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id"), index=True)
+    attempted_at: Mapped[datetime]
+    ok: Mapped[bool] = mapped_column(Boolean)
+    error: Mapped[str | None] = mapped_column(Text)

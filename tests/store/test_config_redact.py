@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dwatch.config import Settings
+from dwatch.redact import is_masked, mask_url, redact_text
+
+
+def test_settings_default_under_the_data_dir() -> None:
+    settings = Settings.from_env({"DWATCH_DATA_DIR": "/srv/dwatch"})
+    assert settings.database_url == "sqlite:////srv/dwatch/dwatch.sqlite3"
+    assert settings.blob_dir == Path("/srv/dwatch/blobs")
+    assert Settings.from_env({}).database_url == "sqlite:///var/dwatch.sqlite3"
+
+
+def test_settings_explicit_values_win() -> None:
+    settings = Settings.from_env(
+        {"DWATCH_DATABASE_URL": "postgresql+psycopg://u@db/dwatch", "DWATCH_BLOB_DIR": "/b", "OTHER": "x"}
+    )
+    assert (settings.database_url, settings.blob_dir, settings.data_dir) == (
+        "postgresql+psycopg://u@db/dwatch",
+        Path("/b"),
+        Path("var"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "masked"),
+    [
+        ("mailto://user:pass@mail.example.gov.cn?to=a@b.cn", "mailto://****@mail.example.gov.cn/****"),
+        ("tgram://123456:AAbbCC/987654", "tgram://****/****"),
+        ("json://hooks.example.gov.cn/notify?token=t0ken", "json://hooks.example.gov.cn/****"),
+        ("slack://TokenA/TokenB/TokenC/#channel", "slack://****/****"),
+        ("json://hooks.example.gov.cn", "json://hooks.example.gov.cn"),
+    ],
+)
+def test_mask_url_hides_credentials_and_tokens(url: str, masked: str) -> None:
+    assert mask_url(url) == masked
+    if masked != url:
+        assert is_masked(masked)
+
+
+def test_redact_text_masks_urls_inside_messages() -> None:
+    text = "发送失败：tgram://123456:AAbbCC/987654，请检查。"
+    assert redact_text(text) == "发送失败：tgram://****/****，请检查。"

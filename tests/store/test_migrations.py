@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
+
+from dwatch.store import migrate
+from dwatch.store.database import make_engine
+from dwatch.store.tables import Base
+
+
+def _schema_differences(url: str) -> list[object]:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            return compare_metadata(context, Base.metadata)
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_empty_database_to_head_matches_the_models(empty_url: str) -> None:
+    migrate.upgrade(empty_url)
+    engine = make_engine(empty_url)
+    assert migrate.current_revision(engine) == migrate.head_revision() == "0002"
+    assert set(inspect(engine).get_table_names()) == {t.name for t in Base.metadata.tables.values()} | {
+        "alembic_version"
+    }
+    engine.dispose()
+    assert _schema_differences(empty_url) == []
+
+
+def test_upgrade_from_the_older_revision_keeps_data_and_adds_links(empty_url: str) -> None:
+    migrate.upgrade(empty_url, "0001")
+    engine = make_engine(empty_url)
+    assert migrate.current_revision(engine) == "0001"
+    assert "notifications" not in inspect(engine).get_table_names()
+    now = "2024-02-01 08:00:00"
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO supervisors VALUES ('s1', '监督', NULL, '[]', :now, :now)"), {"now": now})
+        connection.execute(
+            text(
+                "INSERT INTO agencies VALUES ('a1', '机关', 'department', '431200', 's1', 'https://a.gov.cn/',"
+                " '[]', '[]', NULL, NULL, true, :now, :now)"
+            ),
+            {"now": now},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO documents (agency_id, report_year, url, version, final_url, http_headers, fetched_at,"
+                " last_fetched_at, sha256, media_type, size)"
+                " VALUES ('a1', 2023, 'https://a.gov.cn/nb', 1, 'https://a.gov.cn/nb', '{}', :now, :now,"
+                " :sha, 'text/html', 10)"
+            ),
+            {"now": now, "sha": "0" * 64},
+        )
+    engine.dispose()
+
+    migrate.upgrade(empty_url)
+
+    engine = make_engine(empty_url)
+    assert migrate.current_revision(engine) == "0002"
+    with engine.begin() as connection:
+        rows = connection.execute(text("SELECT url, version, workflow_run_id FROM documents")).all()
+        assert [tuple(r) for r in rows] == [("https://a.gov.cn/nb", 1, None)]
+    # The new link is a real foreign key on both databases.
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        connection.execute(text("UPDATE documents SET workflow_run_id = 999"))
+    engine.dispose()
+    assert _schema_differences(empty_url) == []
+
+
+def test_upgrade_is_idempotent(db_url: str) -> None:
+    migrate.upgrade(db_url)
+    engine = make_engine(db_url)
+    assert migrate.is_current(engine)
+    engine.dispose()
