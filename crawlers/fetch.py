@@ -25,6 +25,16 @@ from crawlers.safety import check_address, host_allowed
 _RETRY_STATUSES = {429, 500, 502, 503, 504}
 
 
+def _caused_by_tls(exc: BaseException) -> bool:
+    """httpx wraps httpcore's error, which wraps the ssl error: walk the chain."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 class Fetcher:
     """One per crawl process: it owns the connection pools, the politeness gates and robots.txt cache."""
 
@@ -146,11 +156,7 @@ class Fetcher:
             failure = FetchFailure.TRUNCATED if "message body" in str(exc) else FetchFailure.CONNECTION
             raise FetchError(failure, url, str(exc) or "connection closed mid-response") from exc
         except httpx.ConnectError as exc:
-            failure = (
-                FetchFailure.TLS
-                if isinstance(exc.__cause__ or exc.__context__, ssl.SSLError)
-                else FetchFailure.CONNECTION
-            )
+            failure = FetchFailure.TLS if _caused_by_tls(exc) else FetchFailure.CONNECTION
             raise FetchError(failure, url, str(exc) or type(exc).__name__) from exc
         except httpx.TransportError as exc:
             raise FetchError(FetchFailure.CONNECTION, url, str(exc) or type(exc).__name__) from exc

@@ -14,6 +14,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from crawlers.models import FetchPolicy
+
 ENV_PREFIX = "DWATCH_"
 
 
@@ -26,6 +28,7 @@ class Settings(BaseModel):
     data_dir: Path = DEFAULT_DATA_DIR
     database_url: str = Field(description="SQLAlchemy URL; default: a SQLite file in the data directory")
     blob_dir: Path = Field(description="where fetched documents are kept; default: data directory/blobs")
+    crawl: FetchPolicy = Field(default_factory=FetchPolicy, description="politeness and safety of the crawler")
 
     @model_validator(mode="before")
     @classmethod

@@ -25,6 +25,8 @@ _EXACT = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
 _APPROX_MARKERS = re.compile(r"[万千亿余多约近]|左右|以上|%")
 _NUMBER_IN_TEXT = re.compile(r"\d+(?:\.\d+)?")
 _DASHES = {"-", "—", "——", "–", "/", "无", "－", "―", "--", "---"}
+# A figure with a unit typed into the cell ("3235元", "12件"): a value, though not a valid one.
+_WITH_UNIT = re.compile(r"^[+-]?\d[\d,]*(?:\.\d+)?(?:元|件|个|条|次|项|人|份)$")
 _UNIT_FACTORS = (("亿", 100_000_000), ("万", 10_000), ("千", 1_000))
 _YUAN_SUFFIX = "万元"
 
@@ -63,7 +65,7 @@ def looks_like_value(raw: str) -> bool:
     if not text:
         return False
     kind, _, _ = classify(raw)
-    if kind in (CellKind.NUMBER, CellKind.DASH):
+    if kind in (CellKind.NUMBER, CellKind.DASH) or _WITH_UNIT.match(text):
         return True
     # Approximations are short ("25.1万", "约30", "3千余"); a label mentioning 万 is long prose.
     return kind is CellKind.APPROX and len(text) <= 10 and (text[0].isdigit() or text[0] in "约近")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from types import TracebackType
+from typing import Any
 
 from crawlers.models import CrawlTarget
 from sitefarm.app import FarmApp
@@ -72,3 +73,22 @@ class Farm:
 
     def report_url(self, agency: FarmAgency) -> str | None:
         return self.app.report_url(agency, self.port)
+
+    def registry(self, supervisor_id: str = "farm-gwb", notify: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        """The farm as a registry file (`dwatch registry import` YAML structure), one supervisor for all."""
+        return {
+            "supervisors": [{"id": supervisor_id, "name": "示范政务公开办", "notify": notify or []}],
+            "agencies": [
+                {
+                    "id": a.agency_id,
+                    "name": a.name,
+                    "kind": a.kind,
+                    "region": a.region,
+                    "supervisor": supervisor_id,
+                    "base_url": f"http://{a.address}:{self.port}/",
+                    "listing_urls": [self.app.listing_url(a, self.port)],
+                    "allowed_hosts": [a.address],
+                }
+                for a in self.agencies
+            ],
+        }

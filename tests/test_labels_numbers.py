@@ -80,6 +80,7 @@ def test_split_numbering(line: str, style: NumberingStyle, ordinal: int | None, 
         ("50左右", CellKind.APPROX, None),
         ("12%", CellKind.APPROX, None),
         ("见附件", CellKind.TEXT, None),
+        ("3235元", CellKind.TEXT, None),  # a unit in the cell: read as a value, but not an exact figure
     ],
 )
 def test_classify(raw: str, kind: CellKind, value: int | float | None) -> None:
@@ -103,7 +104,17 @@ def test_integers_in_any_style_read_back(n: int) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("1288", True), ("—", True), ("25.1万", True), ("1.属于国家秘密", False), ("（七）总计", False), ("", False)],
+    [
+        ("1288", True),
+        ("—", True),
+        ("25.1万", True),
+        ("3235元", True),
+        ("12件", True),
+        ("1.属于国家秘密", False),
+        ("（七）总计", False),
+        ("3.其他", False),
+        ("", False),
+    ],
 )
 def test_looks_like_value(raw: str, expected: bool) -> None:
     assert looks_like_value(raw) is expected

@@ -21,6 +21,7 @@ def _root() -> None:
 def _register() -> None:
     # Each command module adds its commands to `app` when imported.
     import dwatch.cli.check
+    import dwatch.cli.crawl
     import dwatch.cli.db
     import dwatch.cli.findings
     import dwatch.cli.parse

@@ -98,6 +98,7 @@ class Agency(Base):
     selectors: Mapped[dict[str, Any] | None]
     deadline: Mapped[str | None] = mapped_column(String(5))  # "MM-DD" of the year after the report year
     active: Mapped[bool] = mapped_column(Boolean)
+    insecure_tls: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

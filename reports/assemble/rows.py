@@ -41,7 +41,8 @@ def split_row(line: Line) -> tuple[list[Fragment], list[Fragment]]:
         cut -= 1
     labels = [c for c in cells[:cut] if c.text]
     values = cells[cut:]
-    if not any(v.text for v in values):  # a row of empty cells carries no data
+    # A row of empty cells carries no data, unless it is a labelled grid row: a template row left blank.
+    if not any(v.text for v in values) and not (line.grid and labels):
         return labels, []
     return labels, values
 

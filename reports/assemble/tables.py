@@ -25,6 +25,7 @@ from reports.template import (
 
 _ROW_THRESHOLD = 0.7  # below this a data row is not the template row: it is an extra row
 _LOOKAHEAD = 6  # template rows a document may skip between two rows it has
+_HEADER_SEARCH_CHARS = 3000  # a whole table 三 region's labels are about 1,500 characters
 _NOISE = tuple(normalize(x) for x in (T3_RESULTS, *T3_GROUPS))
 
 
@@ -98,8 +99,10 @@ def _header_matches(labels: tuple[str, ...], header_text: str, table_id: str, fi
         if want in header_text:
             matches.append(LabelMatch(template=label, found=label, quality=MatchQuality.EXACT, similarity=1.0))
         else:
+            # Headers open the region: the fuzzy search stays near its start, so a huge region costs no more.
+            head = header_text[:_HEADER_SEARCH_CHARS]
             best = max(
-                (header_text[i : i + len(want)] for i in range(max(1, len(header_text) - len(want) + 1))),
+                (head[i : i + len(want)] for i in range(max(1, len(head) - len(want) + 1))),
                 key=lambda window: similarity(want, window),
                 default="",
             )
@@ -123,7 +126,8 @@ def _match_rows(
         scored = [(label_score(normalize(r.label), found), i, r) for i, r in enumerate(window)]
         score, offset, row_spec = max(scored, key=lambda t: (t[0], -t[1]), default=(0.0, 0, None))
         if row_spec is None or score < _ROW_THRESHOLD:
-            extra.append(_extra_row(spec, raw))
+            if any(v.text for v in raw.values):  # a blank row that is no template row is a header row
+                extra.append(_extra_row(spec, raw))
             continue
         cursor += offset + 1
         matched[row_spec.row_id] = _table_row(spec, row_spec, raw, found, score, guide, diagnostics)
@@ -202,6 +206,7 @@ def read_table3(lines: list[Line], diagnostics: list[Diagnostic]) -> Table:
 def read_table4(lines: list[Line], diagnostics: list[Diagnostic]) -> Table:
     """Table 四 has no row labels: its figures are the first 15 value cells after the header."""
     raw_rows, header_text = read_rows(lines)
+    raw_rows = [r for r in raw_rows if any(v.text for v in r.values)]  # labelled blank rows are headers here
     table = Table(table_id="table4", found=bool(raw_rows))
     table.headers = _table4_headers(header_text)
     if not raw_rows:

@@ -15,7 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 # Imported for their side effect of registering the check kinds.
-from reports.checks import content, crossyear, narrative, structure, tables, timeliness  # noqa: F401
+from reports.checks import content, crossyear, narrative, provenance, structure, tables, timeliness  # noqa: F401
 from reports.checks.findings import AgencyKind, Category, Severity
 from reports.checks.registry import KINDS, Kind, Params
 

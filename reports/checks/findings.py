@@ -53,6 +53,9 @@ class CheckContext(BaseModel):
     published: date | None = None
     deadline: date | None = Field(default=None, description="a configured local deadline; else the statutory one")
     report_year: int | None = Field(default=None, description="overrides the year read from the title")
+    insecure_tls: bool = Field(default=False, description="the document was fetched over an invalid certificate")
+    document_version: int = Field(default=1, ge=1, description="archive version of the document at its URL")
+    first_fetched: date | None = Field(default=None, description="when version 1 of the document was fetched")
 
 
 class TextSpan(BaseModel):

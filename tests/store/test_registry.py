@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 from factories import FIXTURES
 
+from crawlers.models import SiteSelectors
 from dwatch.store.database import Store
 from dwatch.store.registry.files import Format, read_registry, write_registry
 from dwatch.store.registry.models import AgencyRow, RegistryFile
@@ -39,7 +40,8 @@ def test_import_the_example_registry(registered: Store) -> None:
     ]
     police = registry.agencies[2]
     assert police.region == "431200"  # a YAML number, kept as a code
-    assert police.selectors == {"list": "ul.list li a", "content": "#zoom"}
+    assert police.selectors == SiteSelectors(link_css="ul.list li a", body_css="#zoom")
+    assert not police.insecure_tls
     assert police.deadline_for(2023) == date(2024, 1, 31)
     government = registry.agencies[1]
     assert government.kind == "government"

@@ -16,9 +16,12 @@ and `AgencyRow`. CSV (UTF-8, with or without BOM) has one row per supervisor or 
     listing_urls   agency: the 年报 column page(s), separated by spaces        required
     allowed_hosts  agency: hosts the crawler may fetch, separated by spaces;    optional column
                    `*.example.gov.cn` covers subdomains; empty = the URLs' hosts
-    selectors      agency: a JSON object, e.g. {"list": "ul.list a"}            optional column
+    selectors      agency: a JSON object with link_css / next_page_css /       optional column
+                   body_css, e.g. {"link_css": "ul.list a"}
     deadline       agency: local deadline MM-DD (of the following year)        optional column
     active         agency: true | false (empty = true)                         optional column
+    insecure_tls   agency: true to accept an invalid certificate (empty =      optional column
+                   false); every fetch then reports ACCESS-01
 
 A cell of a column that does not apply to the row's type must stay empty.
 """
@@ -56,6 +59,7 @@ CSV_COLUMNS = (
     "selectors",
     "deadline",
     "active",
+    "insecure_tls",
 )
 CSV_REQUIRED = ("type", "id", "name", "kind", "region", "supervisor", "base_url", "listing_urls")
 _CSV_FIELDS: dict[RowKind, tuple[str, ...]] = {
@@ -255,6 +259,7 @@ def _csv_cells(kind: RowKind, row: SupervisorRow | AgencyRow) -> list[str]:
             values[column] = " ".join(values[column])
     if "selectors" in values:
         values["selectors"] = json.dumps(values["selectors"], ensure_ascii=False)
-    if "active" in values:
-        values["active"] = "true" if values["active"] else "false"
+    for flag in ("active", "insecure_tls"):
+        if flag in values:
+            values[flag] = "true" if values[flag] else "false"
     return [str(values.get(column, "")) for column in CSV_COLUMNS]

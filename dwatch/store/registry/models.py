@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, HttpUrl, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from crawlers.models import SiteSelectors
 from crawlers.safety import host_allowed
 from dwatch.redact import is_masked, mask_url
 
@@ -93,7 +94,8 @@ class AgencyRow(_Row):
     base_url: HttpUrl
     listing_urls: list[HttpUrl] = Field(min_length=1, description="the 年报 column page(s)")
     allowed_hosts: list[str] = Field(default_factory=list, description="default: the hosts of the URLs above")
-    selectors: dict[str, str] | None = None
+    selectors: SiteSelectors | None = Field(default=None, description="CSS overrides for an unusual site")
+    insecure_tls: bool = Field(default=False, description="accept an invalid TLS certificate (reported as ACCESS-01)")
     deadline: str | None = Field(default=None, description="local deadline MM-DD of the following year")
     active: bool = True
 

@@ -167,9 +167,10 @@ def _agency_values(row: AgencyRow) -> dict[str, Any]:
         "base_url": data["base_url"],
         "listing_urls": data["listing_urls"],
         "allowed_hosts": row.allowed_hosts,
-        "selectors": row.selectors,
+        "selectors": data["selectors"],
         "deadline": row.deadline,
         "active": row.active,
+        "insecure_tls": row.insecure_tls,
     }
 
 
@@ -205,5 +206,6 @@ def agency_row(agency: Agency) -> AgencyRow:
             "selectors": agency.selectors,
             "deadline": agency.deadline,
             "active": agency.active,
+            "insecure_tls": agency.insecure_tls,
         }
     )
