@@ -1,1 +1,1 @@
-"""Synthetic annual reports: generate AnnualReports and render them as HTML, PDF, DOCX and text, for tests, benchmarks and the demo site farm."""
+"""Synthetic annual reports: `generate` valid `SyntheticReport`s and `render` them as text, HTML, PDF and DOCX, for tests, benchmarks and the demo site farm."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
 
 from corpus import mismatches
@@ -14,17 +13,6 @@ from synthetic.content import SyntheticReport
 from synthetic.render import Format, RenderOptions, render
 
 _WHITESPACE = re.compile(r"\s+")
-_PARSER_MODULE = {
-    Format.TEXT: "text",
-    Format.HTML: "html",
-    Format.HTML_GBK: "html",
-    Format.PDF: "pdf",
-    Format.DOCX: "docx",
-}
-
-
-def parser_missing(fmt: Format) -> bool:
-    return importlib.util.find_spec(f"reports.parsers.{_PARSER_MODULE[fmt]}") is None
 
 
 def render_options(fmt: Format) -> st.SearchStrategy[RenderOptions]:

@@ -23,6 +23,7 @@ def _register() -> None:
     import dwatch.cli.check
     import dwatch.cli.crawl
     import dwatch.cli.db
+    import dwatch.cli.demo
     import dwatch.cli.findings
     import dwatch.cli.parse
     import dwatch.cli.registry  # noqa: F401

@@ -15,6 +15,7 @@ from reports.layout import Fragment, Line
 from reports.numbers import looks_like_value
 
 _TOKEN = re.compile(r"\S+")
+_TRAILING_NOTE = re.compile(r"\([^()]*\)$")  # a normalised label's closing "(…)" note
 
 
 @dataclass
@@ -90,5 +91,7 @@ def label_score(template_label: str, found: str) -> float:
         return 0.99
     if len(found) * 2 >= len(template_label) and template_label.startswith(found):
         return 0.85
+    if _TRAILING_NOTE.sub("", template_label) in (found, found[-len(template_label) :]) and len(found) >= 4:
+        return 0.8  # the label without its parenthetical note, e.g. "（二）部分公开"
     tail = found[-(len(template_label) + 2) :]
     return max(similarity(template_label, found), similarity(template_label, tail))

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from reports.model import Location
+from reports.model import DateSource, Location
 
 
 class Severity(StrEnum):
@@ -51,6 +51,7 @@ class CheckContext(BaseModel):
     agency_kind: AgencyKind = "department"
     agency_name: str | None = None
     published: date | None = None
+    published_source: DateSource | None = Field(default=None, description="where `published` was read")
     deadline: date | None = Field(default=None, description="a configured local deadline; else the statutory one")
     report_year: int | None = Field(default=None, description="overrides the year read from the title")
     insecure_tls: bool = Field(default=False, description="the document was fetched over an invalid certificate")

@@ -39,8 +39,9 @@ def _deadline(run: RuleRun, p: DeadlineParams, year: int) -> date | None:
 
 
 def _published(run: RuleRun, prefer: tuple[DateSource, ...]) -> tuple[date, str] | None:
-    if run.subject.context.published is not None:
-        return run.subject.context.published, "context"
+    context = run.subject.context
+    if context.published is not None:
+        return context.published, context.published_source.value if context.published_source else "context"
     found = publication_date(run.subject.report.dates, prefer)
     return (found.value, found.source.value) if found else None
 

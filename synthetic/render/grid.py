@@ -10,20 +10,17 @@ the groups （三）…（六） span their sub-rows, 申请人情况 spans 7 co
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field, replace
-from typing import Literal
+from dataclasses import dataclass, replace
 
 from reports.template import T3_COLUMNS, T3_NOTE, T3_RESULTS, T4_BLOCKS, T4_OUTCOMES, TABLE3, RowSpec
 from synthetic.content import EXTRA_ROWS_BEFORE, SyntheticReport
 
-Role = Literal["caption", "header", "label", "value"]
 _FULLWIDTH = str.maketrans("0123456789,", "０１２３４５６７８９，")
 
 
 @dataclass(frozen=True)
 class Slot:
     text: str = ""
-    role: Role = "label"
     rowspan: int = 1
     colspan: int = 1
     continued: bool = False  # covered by a cell anchored in a row above
@@ -35,7 +32,7 @@ class Grid:
     columns: int
     rows: tuple[tuple[Slot, ...], ...]
     # Column widths as fractions of the text width (PDF and DOCX lay tables out with them).
-    widths: tuple[float, ...] = field(default=())
+    widths: tuple[float, ...] = ()
 
     def anchored(self) -> list[tuple[int, int, Slot]]:
         """(row, column, slot) of every cell anchored in the grid, in reading order."""
@@ -55,12 +52,14 @@ class Grid:
         top: list[list[Slot]] = [list(row) for row in self.rows[:at]]
         bottom: list[list[Slot]] = [list(row) for row in self.rows[at:]]
         index: dict[tuple[int, int], int] = {}  # (row, column) -> position of the slot in its row
+        seen: Counter[int] = Counter()
         for r, c, _slot in self.positions():
-            index[r, c] = sum(1 for rr, _c in index if rr == r)
+            index[r, c] = seen[r]
+            seen[r] += 1
         for r, c, slot in self.anchored():
             if r < at < r + slot.rowspan:
                 top[r][index[r, c]] = replace(slot, rowspan=at - r)
-                bottom[0][index[at, c]] = Slot("", slot.role, rowspan=r + slot.rowspan - at, colspan=slot.colspan)
+                bottom[0][index[at, c]] = Slot("", rowspan=r + slot.rowspan - at, colspan=slot.colspan)
         return (
             replace(self, rows=tuple(tuple(row) for row in top)),
             replace(self, rows=tuple(tuple(row) for row in bottom)),
@@ -116,12 +115,12 @@ class CellText:
             text = f"{sign}{int(whole.lstrip('+-')):,}{dot}{fraction}"
         if self.fullwidth:
             text = text.translate(_FULLWIDTH)
-        return Slot(text, "value")
+        return Slot(text)
 
     def header(self, label: str, *, narrow: bool = False, **spans: int) -> Slot:
         # Narrow header cells of the template carry a hard break in the middle ("商业\n企业").
         text = f"{label[:2]}\n{label[2:]}" if narrow and self.breaks and len(label) == 4 else label
-        return Slot(text, "header", **spans)
+        return Slot(text, **spans)
 
 
 def _is_plain_number(raw: str) -> bool:
@@ -140,7 +139,7 @@ def table2(report: SyntheticReport, cells: CellText) -> Grid:
     for caption in captions:
         rows = [r for r in spec.rows if r.group == caption]
         spans = _value_spans(len(rows[0].columns))
-        builder.add(Slot(caption or "", "caption", colspan=4))
+        builder.add(Slot(caption or "", colspan=4))
         builder.add(
             cells.header("信息内容"),
             *(cells.header(c, colspan=s) for c, s in zip(rows[0].columns, spans, strict=True)),
@@ -175,7 +174,7 @@ def _table3_rows(report: SyntheticReport) -> list[tuple[RowSpec, str]]:
 
 def table3(report: SyntheticReport, cells: CellText) -> Grid:
     builder = _Builder(10)
-    builder.add(Slot(T3_NOTE, "header", rowspan=3, colspan=3), cells.header("申请人情况", colspan=7))
+    builder.add(Slot(T3_NOTE, rowspan=3, colspan=3), cells.header("申请人情况", colspan=7))
     builder.add(
         cells.header(T3_COLUMNS[0], rowspan=2),
         cells.header("法人或其他组织", colspan=5),

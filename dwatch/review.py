@@ -1,0 +1,153 @@
+"""Reviewing an archived document: parse → check (against last year's report) → record → status.
+
+The compliance status is what supervisors sort by: missing / unreachable come from the crawl,
+unparseable from the parser, late / defective / compliant from the findings.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crawlers.models import Outcome
+from dwatch.crawling import CrawlResult
+from dwatch.store.database import Store
+from dwatch.store.findings import CheckRunInput, record_check_run
+from dwatch.store.registry.models import AgencyRow
+from dwatch.store.reports import load_report, save_report
+from dwatch.store.tables import Document, Report
+from reports.checks import run_checks
+from reports.checks.catalogue import CATALOGUE
+from reports.checks.findings import CheckContext, Finding, Severity
+from reports.model import AnnualReport, DateSource
+from reports.parsers import ParseError, parse_document
+
+_LATE_RULE = "TIME-01"
+
+
+class ComplianceStatus(StrEnum):
+    COMPLIANT = "compliant"
+    DEFECTIVE = "defective"
+    LATE = "late"
+    MISSING = "missing"
+    UNREACHABLE = "unreachable"
+    UNPARSEABLE = "unparseable"
+
+
+class Review(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    agency_id: str
+    year: int
+    status: ComplianceStatus
+    detail: str = ""
+    document_id: int | None = None
+    report_id: int | None = None
+    check_run_id: int | None = None
+    errors: int = 0
+    warnings: int = 0
+    top_findings: list[str] = []
+    opened: int = 0
+    resolved: int = 0
+
+
+def status_of(findings: list[Finding]) -> ComplianceStatus:
+    if any(f.rule_id == _LATE_RULE and f.severity is Severity.ERROR for f in findings):
+        return ComplianceStatus.LATE
+    if any(f.severity is Severity.ERROR for f in findings):
+        return ComplianceStatus.DEFECTIVE
+    return ComplianceStatus.COMPLIANT
+
+
+def previous_report(session: Session, agency_id: str, year: int) -> AnnualReport | None:
+    """The newest parsed report of the agency for the year before (for X-01/X-02/X-03)."""
+    report_id = session.scalar(
+        select(Report.id)
+        .join(Document, Report.document_id == Document.id)
+        .where(Document.agency_id == agency_id, Document.report_year == year - 1)
+        .order_by(Report.parsed_at.desc())
+        .limit(1)
+    )
+    return load_report(session, report_id) if report_id is not None else None
+
+
+def _context(session: Session, agency: AgencyRow, year: int, document: Document, insecure_tls: bool) -> CheckContext:
+    first = session.scalar(select(Document.fetched_at).where(Document.url == document.url, Document.version == 1))
+    return CheckContext(
+        agency_kind=agency.kind,
+        agency_name=agency.name,
+        published=document.published_on,
+        published_source=DateSource(document.published_source) if document.published_source else None,
+        deadline=agency.deadline_for(year),
+        report_year=year,
+        insecure_tls=insecure_tls,
+        document_version=document.version,
+        first_fetched=first.date() if first else None,
+    )
+
+
+def review_document(
+    store: Store, agency: AgencyRow, year: int, document_id: int, *, insecure_tls: bool = False
+) -> Review:
+    with store.session() as session:
+        document = session.get(Document, document_id)
+        if document is None:
+            raise KeyError(document_id)
+        data = store.blobs.get(document.sha256)
+        try:
+            report = parse_document(data, document.final_url, content_type=document.media_type)
+        except ParseError as exc:
+            return Review(
+                agency_id=agency.id,
+                year=year,
+                status=ComplianceStatus.UNPARSEABLE,
+                detail=str(exc),
+                document_id=document_id,
+            )
+        report_id = save_report(session, document_id, report)
+        context = _context(session, agency, year, document, insecure_tls)
+        findings = run_checks(report, previous_report(session, agency.id, year), context)
+        recorded = record_check_run(
+            session,
+            CheckRunInput(
+                agency_id=agency.id,
+                report_year=year,
+                catalogue_version=CATALOGUE.version,
+                rules=[r.id for r in CATALOGUE.rules],
+                document_id=document_id,
+                report_id=report_id,
+            ),
+            findings,
+        )
+    return Review(
+        agency_id=agency.id,
+        year=year,
+        status=status_of(findings),
+        document_id=document_id,
+        report_id=report_id,
+        check_run_id=recorded.check_run_id,
+        errors=sum(f.severity is Severity.ERROR for f in findings),
+        warnings=sum(f.severity is Severity.WARNING for f in findings),
+        top_findings=[f.message_zh for f in findings if f.severity is not Severity.INFO][:3],
+        opened=len(recorded.opened) + len(recorded.reopened),
+        resolved=len(recorded.resolved),
+    )
+
+
+def review_crawl(store: Store, agency: AgencyRow, crawl: CrawlResult) -> Review:
+    """The review of one crawl result: its document's, or the crawl's own outcome."""
+    if crawl.outcome is not Outcome.FOUND or crawl.sha256 is None:
+        status = ComplianceStatus.MISSING if crawl.outcome is Outcome.MISSING else ComplianceStatus.UNREACHABLE
+        return Review(agency_id=agency.id, year=crawl.year, status=status, detail=crawl.reason)
+    with store.session() as session:
+        document_id = session.scalar(
+            select(Document.id).where(Document.url == crawl.document_url, Document.sha256 == crawl.sha256)
+        )
+    if document_id is None:
+        return Review(
+            agency_id=agency.id, year=crawl.year, status=ComplianceStatus.UNREACHABLE, detail="document not archived"
+        )
+    return review_document(store, agency, crawl.year, document_id, insecure_tls=crawl.insecure_tls)
