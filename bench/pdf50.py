@@ -8,6 +8,6 @@ def fifty_page_pdf() -> bytes:
     from synthetic.render import Format, render
 
     report = generate(50)
-    # About 1,600 characters fill an A4 page in the renderer's body font; 50 pages need ~80k.
-    long_text = "\n".join([report.sections["S1"]] * 60)
+    # Section 一 repeated 140 times fills 50 A4 pages in the renderer's layout (checked by the benchmark).
+    long_text = "\n".join([report.sections["S1"]] * 140)
     return render(report.model_copy(update={"sections": {**report.sections, "S1": long_text}}), Format.PDF)

@@ -33,7 +33,8 @@ async def discover(
     """Find the report; `known` holds validators (ETag/Last-Modified) of earlier fetches by URL."""
     result = Discovery(agency_id=target.agency_id, year=year, outcome=Outcome.MISSING)
     listing_error = await _collect_candidates(target, year, fetcher, result)
-    if result.pages_visited == 0 and listing_error is not None:
+    # A listing page that failed leaves the search incomplete: not finding the report proves nothing.
+    if listing_error is not None and not result.candidates:
         result.outcome = Outcome.UNREACHABLE
         result.failure = listing_error.failure
         result.reason = f"栏目页无法访问：{listing_error.detail}（{listing_error.url}）"

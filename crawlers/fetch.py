@@ -41,6 +41,9 @@ class Fetcher:
     def __init__(self, policy: FetchPolicy | None = None) -> None:
         self.policy = policy or FetchPolicy()
         self._politeness = Politeness(self.policy.per_host_concurrency, self.policy.per_host_interval)
+        # Bounds sockets and memory however many agencies are crawled at once; the pool is as large,
+        # so a request holding a slot never waits for a connection.
+        self._in_flight = asyncio.Semaphore(self.policy.max_in_flight)
         self._clients: dict[bool, httpx.AsyncClient] = {}
         self._robots: dict[str, RobotFileParser | None] = {}
         self._robots_locks: dict[str, asyncio.Lock] = {}
@@ -63,7 +66,9 @@ class Fetcher:
                 follow_redirects=False,
                 headers={"User-Agent": self.policy.user_agent, "Accept-Language": "zh-CN,zh;q=0.9"},
                 timeout=httpx.Timeout(self.policy.read_timeout, connect=self.policy.connect_timeout),
-                limits=httpx.Limits(max_connections=512, max_keepalive_connections=256),
+                limits=httpx.Limits(
+                    max_connections=self.policy.max_in_flight, max_keepalive_connections=self.policy.max_in_flight
+                ),
                 trust_env=False,
             )
         return self._clients[verify]
@@ -135,6 +140,7 @@ class Fetcher:
             # requests is not the site being slow.
             async with (
                 self._politeness.slot(url),
+                self._in_flight,
                 asyncio.timeout(self.policy.total_timeout),
                 self._client(verify).stream("GET", url, headers=headers) as response,
             ):

@@ -38,6 +38,7 @@ class FetchPolicy(_Model):
 
     user_agent: str = "DisclosureWatch/0.1 (annual-report supervision; +https://disclosure.watch/crawler)"
     per_host_concurrency: int = Field(default=2, ge=1)
+    max_in_flight: int = Field(default=256, ge=1, description="requests in flight across all hosts (the pool size)")
     per_host_interval: float = Field(default=1.0, ge=0, description="minimum seconds between request starts per host")
     connect_timeout: float = 10.0
     read_timeout: float = 30.0
