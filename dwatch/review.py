@@ -6,8 +6,6 @@ unparseable from the parser, late / defective / compliant from the findings.
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,7 +16,8 @@ from dwatch.store.database import Store
 from dwatch.store.findings import CheckRunInput, record_check_run
 from dwatch.store.registry.models import AgencyRow
 from dwatch.store.reports import load_report, save_report
-from dwatch.store.tables import Document, Report
+from dwatch.store.status import record_status
+from dwatch.store.tables import ComplianceStatus, Document, Report
 from reports.checks import run_checks
 from reports.checks.catalogue import CATALOGUE
 from reports.checks.findings import CheckContext, Finding, Severity
@@ -26,15 +25,6 @@ from reports.model import AnnualReport, DateSource
 from reports.parsers import ParseError, parse_document
 
 _LATE_RULE = "TIME-01"
-
-
-class ComplianceStatus(StrEnum):
-    COMPLIANT = "compliant"
-    DEFECTIVE = "defective"
-    LATE = "late"
-    MISSING = "missing"
-    UNREACHABLE = "unreachable"
-    UNPARSEABLE = "unparseable"
 
 
 class Review(BaseModel):
@@ -52,6 +42,7 @@ class Review(BaseModel):
     top_findings: list[str] = []
     opened: int = 0
     resolved: int = 0
+    previous_status: ComplianceStatus | None = None  # before this review: alerts fire on the change
 
 
 def status_of(findings: list[Finding]) -> ComplianceStatus:
@@ -138,7 +129,23 @@ def review_document(
 
 
 def review_crawl(store: Store, agency: AgencyRow, crawl: CrawlResult) -> Review:
-    """The review of one crawl result: its document's, or the crawl's own outcome."""
+    """Review one crawl result (its document, or the crawl's own outcome) and record the status."""
+    review = _review_crawl(store, agency, crawl)
+    with store.session() as session:
+        transition = record_status(
+            session,
+            review.agency_id,
+            review.year,
+            review.status,
+            review.detail or "；".join(review.top_findings),
+            document_id=review.document_id,
+            check_run_id=review.check_run_id,
+        )
+    review.previous_status = transition.previous
+    return review
+
+
+def _review_crawl(store: Store, agency: AgencyRow, crawl: CrawlResult) -> Review:
     if crawl.outcome is not Outcome.FOUND or crawl.sha256 is None:
         status = ComplianceStatus.MISSING if crawl.outcome is Outcome.MISSING else ComplianceStatus.UNREACHABLE
         return Review(agency_id=agency.id, year=crawl.year, status=status, detail=crawl.reason)

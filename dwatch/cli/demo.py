@@ -23,11 +23,12 @@ from dwatch.cli import app
 from dwatch.cli.common import console
 from dwatch.config import Settings
 from dwatch.crawling import crawl, load_agencies
-from dwatch.review import ComplianceStatus, Review, review_crawl
+from dwatch.review import Review, review_crawl
 from dwatch.store import migrate
 from dwatch.store.database import Store
 from dwatch.store.registry.files import read_registry
 from dwatch.store.registry.service import import_registry
+from dwatch.store.tables import ComplianceStatus
 from sitefarm import Farm, plan
 
 _STATUS_ZH = {

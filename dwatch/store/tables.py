@@ -2,7 +2,8 @@
 
 Revision 0001: registry (supervisors, agencies), documents, reports, check runs, findings and
 their history. Revision 0002: workflow runs (linked from documents, reports and check runs) and
-notifications with their findings and delivery attempts.
+notifications with their findings and delivery attempts. Revision 0003: per-agency insecure TLS.
+Revision 0004: the compliance status of each agency-year and its history.
 """
 
 from __future__ import annotations
@@ -43,6 +44,17 @@ class FindingStatus(StrEnum):
     ACKNOWLEDGED = "acknowledged"
     WAIVED = "waived"
     RESOLVED = "resolved"
+
+
+class ComplianceStatus(StrEnum):
+    """Where an agency's report for a year stands, as supervisors sort it."""
+
+    COMPLIANT = "compliant"
+    DEFECTIVE = "defective"
+    LATE = "late"
+    MISSING = "missing"
+    UNREACHABLE = "unreachable"
+    UNPARSEABLE = "unparseable"
 
 
 class NotificationStatus(StrEnum):
@@ -279,3 +291,37 @@ class NotificationAttempt(Base):
     attempted_at: Mapped[datetime]
     ok: Mapped[bool] = mapped_column(Boolean)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class AgencyStatus(Base):
+    """The current compliance status of one agency's report for one year."""
+
+    __tablename__ = "agency_status"
+    __table_args__ = (CheckConstraint(_one_of("status", ComplianceStatus), name="status"),)
+
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
+    report_year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str] = mapped_column(Text)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    check_run_id: Mapped[int | None] = mapped_column(ForeignKey("check_runs.id"))
+    workflow_run_id: Mapped[int | None] = mapped_column(ForeignKey("workflow_runs.id"))
+    changed_at: Mapped[datetime]
+    checked_at: Mapped[datetime]
+
+
+class AgencyStatusEvent(Base):
+    """A change of an agency-year's compliance status (the first status included)."""
+
+    __tablename__ = "agency_status_events"
+    __table_args__ = (Index("ix_agency_status_events_agency_year", "agency_id", "report_year"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"))
+    report_year: Mapped[int]
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime]
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    workflow_run_id: Mapped[int | None] = mapped_column(ForeignKey("workflow_runs.id"))
