@@ -69,6 +69,15 @@ class _ColumnGuide:
         return placed
 
 
+def _short_row(where: str, found: int, expected: int, line: Line) -> Diagnostic:
+    return Diagnostic(
+        code="PARSE-CELL-ALIGN",
+        level=DiagnosticLevel.WARNING,
+        message=f"{where}: {found} of {expected} cells found; the missing ones are taken as the last",
+        location=location_of(line),
+    )
+
+
 def _align(
     row: RawRow, n: int, guide: _ColumnGuide, diagnostics: list[Diagnostic], where: str
 ) -> list[Fragment | None]:
@@ -80,14 +89,7 @@ def _align(
     placed = None if row.grid else guide.place(values, n)
     if placed is not None:
         return placed
-    diagnostics.append(
-        Diagnostic(
-            code="PARSE-CELL-ALIGN",
-            level=DiagnosticLevel.WARNING,
-            message=f"{where}: {len(values)} of {n} cells found; the missing ones are taken as the last",
-            location=location_of(row.line),
-        )
-    )
+    diagnostics.append(_short_row(where, len(values), n, row.line))
     return [*values, *([None] * (n - len(values)))]
 
 
@@ -214,14 +216,7 @@ def read_table4(lines: list[Line], diagnostics: list[Diagnostic]) -> Table:
     first = raw_rows[0]
     values: list[Fragment] = [v for r in raw_rows for v in r.values][: len(T4_COLUMNS)]
     if len(values) < len(T4_COLUMNS):
-        diagnostics.append(
-            Diagnostic(
-                code="PARSE-CELL-ALIGN",
-                level=DiagnosticLevel.WARNING,
-                message=f"table4: {len(values)} of {len(T4_COLUMNS)} cells found",
-                location=location_of(first.line),
-            )
-        )
+        diagnostics.append(_short_row("table4", len(values), len(T4_COLUMNS), first.line))
     padded: list[Fragment | None] = [*values, *([None] * (len(T4_COLUMNS) - len(values)))]
     row_spec = TABLE4.rows[0]
     table.rows = [
