@@ -7,6 +7,7 @@ read the site: our problem or theirs, not yet the agency's fault).
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from crawlers.dates import url_dates
@@ -60,6 +61,7 @@ async def discover(
 async def _collect_candidates(target: CrawlTarget, year: int, fetcher: Fetcher, result: Discovery) -> FetchError | None:
     """Walk the listing pages; return the last listing error, if any."""
     error: FetchError | None = None
+    pattern = re.compile(target.selectors.link_url_pattern) if target.selectors.link_url_pattern else None
     for listing_url in target.listing_urls:
         url: str | None = listing_url
         seen: set[str] = set()
@@ -74,6 +76,8 @@ async def _collect_candidates(target: CrawlTarget, year: int, fetcher: Fetcher, 
             html, _, _ = decode(page.content or b"", page.content_type)
             soup = soup_of(html)
             for link in listing_links(soup, page.final_url, target.selectors):
+                if pattern and not pattern.search(link.url):
+                    continue
                 score = title_score(link.title, year)
                 if score > 0:
                     result.candidates.append(

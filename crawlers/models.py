@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from reports.model import DateEvidence
 
@@ -19,7 +20,16 @@ class SiteSelectors(_Model):
 
     link_css: str | None = Field(default=None, description="CSS selector of report links on a listing page")
     next_page_css: str | None = Field(default=None, description="CSS selector of the 'next page' link")
-    body_css: str | None = Field(default=None, description="CSS selector of the article body on a detail page")
+    link_url_pattern: str | None = Field(
+        default=None, description="regular expression the report link's URL must match (sites with unhelpful titles)"
+    )
+
+    @field_validator("link_url_pattern")
+    @classmethod
+    def _compiles(cls, pattern: str | None) -> str | None:
+        if pattern is not None:
+            re.compile(pattern)  # a bad pattern is refused at registry import, not during a crawl
+        return pattern
 
 
 class CrawlTarget(_Model):

@@ -10,7 +10,7 @@ import pytest
 
 from crawlers.discover import discover
 from crawlers.fetch import Fetcher
-from crawlers.models import Conditional, Discovery, FetchFailure, FetchPolicy, Outcome
+from crawlers.models import Conditional, Discovery, FetchFailure, FetchPolicy, Outcome, SiteSelectors
 from reports.model import DateSource
 from sitefarm import Farm, FarmAgency, plan
 from sitefarm.plan import Family, Scenario
@@ -176,3 +176,22 @@ async def _timed(farm: Farm, agency: FarmAgency) -> float:
     result = await _discover_one(farm, agency, POLICY)
     assert result.failure is FetchFailure.TIMEOUT
     return asyncio.get_running_loop().time() - started
+
+
+def test_registry_selectors_override_the_generic_path(farm: Farm) -> None:
+    agency = next(a for a in farm.agencies if a.scenario is Scenario.COMPLIANT and a.family is Family.TRS)
+    base = farm.target(agency)
+
+    def with_selectors(**selectors: str) -> Discovery:
+        target = base.model_copy(update={"selectors": SiteSelectors(**selectors)})
+
+        async def run() -> Discovery:
+            async with Fetcher(POLICY) as fetcher:
+                return await discover(target, YEAR, fetcher)
+
+        return asyncio.run(run())
+
+    assert with_selectors(link_css="div.list a", link_url_pattern=r"/t\d{8}_\d+\.html$").outcome is Outcome.FOUND
+    # A pattern no report link matches, or a selector matching no link: the search finds nothing.
+    assert with_selectors(link_url_pattern=r"/never/").outcome is Outcome.MISSING
+    assert with_selectors(link_css="nav a").outcome is Outcome.MISSING

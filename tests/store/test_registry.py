@@ -40,7 +40,7 @@ def test_import_the_example_registry(registered: Store) -> None:
     ]
     police = registry.agencies[2]
     assert police.region == "431200"  # a YAML number, kept as a code
-    assert police.selectors == SiteSelectors(link_css="ul.list li a", body_css="#zoom")
+    assert police.selectors == SiteSelectors(link_css="ul.list li a", link_url_pattern=r"/nb/\d+\.shtml$")
     assert not police.insecure_tls
     assert police.deadline_for(2023) == date(2024, 1, 31)
     government = registry.agencies[1]

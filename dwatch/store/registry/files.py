@@ -17,7 +17,7 @@ and `AgencyRow`. CSV (UTF-8, with or without BOM) has one row per supervisor or 
     allowed_hosts  agency: hosts the crawler may fetch, separated by spaces;    optional column
                    `*.example.gov.cn` covers subdomains; empty = the URLs' hosts
     selectors      agency: a JSON object with link_css / next_page_css /       optional column
-                   body_css, e.g. {"link_css": "ul.list a"}
+                   link_url_pattern, e.g. {"link_css": "ul.list a"}
     deadline       agency: local deadline MM-DD (of the following year)        optional column
     active         agency: true | false (empty = true)                         optional column
     insecure_tls   agency: true to accept an invalid certificate (empty =      optional column
