@@ -1,7 +1,7 @@
 """generate → render → parse_document reads back every cell, section, title, agency and year.
 
-The property tests cover every format with every layout variation. Cases not read back are pinned
-below as fixed, minimal reproductions marked xfail (strict: they fail loudly once fixed), with the reason.
+The property tests cover every format with every layout variation. Cases not always read back are
+pinned below as fixed, minimal reproductions marked xfail, with the reason.
 """
 
 from __future__ import annotations
@@ -49,13 +49,14 @@ def test_roundtrip_default_options_first_seeds(fmt: Format) -> None:
 
 
 # reportlab draws a lone CJK character of its built-in STSong-Light CID font as a text object that
-# pdfium's text page does not report (pdfplumber does). PDFs from Word or WPS are not affected.
+# pdfium's text page sometimes does not report (pdfplumber does): the same bytes were read in some
+# runs and not in others, cause not yet found. PDFs from Word or WPS have not shown it. Not strict.
 _REPORTLAB_LONE_GLYPH = (
     "pdfium's text page omits a lone STSong-Light glyph drawn by reportlab, so reports/parsers/pdf.py never sees it"
 )
 
 
-@pytest.mark.xfail(reason=_REPORTLAB_LONE_GLYPH + ": the preamble's final 。 wrapped onto its own line", strict=True)
+@pytest.mark.xfail(reason=_REPORTLAB_LONE_GLYPH + ": the preamble's final 。 wrapped onto its own line", strict=False)
 def test_pdf_lone_punctuation_line_kept() -> None:
     assert roundtrip(generate(1), Format.PDF, RenderOptions()) == []
 
@@ -65,7 +66,7 @@ def test_pdf_table_row_continued_on_next_page_is_not_prose() -> None:
     assert roundtrip(generate(3), Format.PDF, RenderOptions()) == []
 
 
-@pytest.mark.xfail(reason=_REPORTLAB_LONE_GLYPH + ": single full-width digits in table cells", strict=True)
+@pytest.mark.xfail(reason=_REPORTLAB_LONE_GLYPH + ": single full-width digits in table cells", strict=False)
 def test_pdf_fullwidth_digits() -> None:
     assert roundtrip(generate(0), Format.PDF, RenderOptions(fullwidth_digits=True), prose=False) == []
 
