@@ -79,3 +79,13 @@ def test_headings_without_tables_are_diagnosed() -> None:
     missing = [d for d in report.diagnostics if d.code == "PARSE-TABLE-MISSING"]
     assert len(missing) == 3
     assert all(d.level is DiagnosticLevel.WARNING for d in missing)
+
+
+def test_two_hundred_megabytes_of_html_are_refused_before_parsing() -> None:
+    data = b"<html><body>" + b"<p>\xe5\xb9\xb4\xe6\x8a\xa5</p>" * (200 * 2**20 // 14) + b"</body></html>"
+    started = time.monotonic()
+    with pytest.raises(DocumentTooLarge) as raised:
+        parse_document(data, "huge.html")
+    assert time.monotonic() - started < 1
+    assert raised.value.code == "PARSE-TOO-LARGE"
+    assert str(len(data)) in raised.value.message
