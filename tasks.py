@@ -41,11 +41,27 @@ def setup() -> None:
     STAMP.write_text(wanted)
 
 
+# Browser tests drive Debian's Chromium (nothing is downloaded by Playwright); Chinese text in their
+# screenshots needs a CJK font.
+SYSTEM_PACKAGES = {"chromium": Path("/usr/bin/chromium"), "fonts-wqy-zenhei": Path("/usr/share/fonts/truetype/wqy")}
+
+
+def system_packages() -> None:
+    missing = [name for name, path in SYSTEM_PACKAGES.items() if not path.exists()]
+    if not missing:
+        return
+    if os.geteuid() != 0:
+        sys.exit(f"missing Debian packages: {' '.join(missing)} (install them with apt-get as root)")
+    run("apt-get", "update", "-qq")
+    run("apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing)
+
+
 def demo() -> int:
     return run(BIN / "dwatch", "demo", check=False)
 
 
 def test() -> int:
+    system_packages()
     run(BIN / "ruff", "check", ".")
     run(BIN / "ruff", "format", "--check", ".")
     code = run(BIN / "pytest", "-q", "-p", "no:cacheprovider", *sys.argv[2:], check=False)
