@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from crawlers.models import FetchPolicy
+from dwatch.alerts.settings import AlertSettings
 
 ENV_PREFIX = "DWATCH_"
 
@@ -29,6 +30,7 @@ class Settings(BaseModel):
     database_url: str = Field(description="SQLAlchemy URL; default: a SQLite file in the data directory")
     blob_dir: Path = Field(description="where fetched documents are kept; default: data directory/blobs")
     crawl: FetchPolicy = Field(default_factory=FetchPolicy, description="politeness and safety of the crawler")
+    alerts: AlertSettings = Field(default_factory=AlertSettings, description="alerts to supervisors")
 
     @model_validator(mode="before")
     @classmethod

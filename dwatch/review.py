@@ -128,8 +128,12 @@ def review_document(
     )
 
 
-def review_crawl(store: Store, agency: AgencyRow, crawl: CrawlResult) -> Review:
-    """Review one crawl result (its document, or the crawl's own outcome) and record the status."""
+def review_crawl(store: Store, agency: AgencyRow, crawl: CrawlResult, *, operation_key: str | None = None) -> Review:
+    """Review one crawl result (its document, or the crawl's own outcome) and record the status.
+
+    Give an `operation_key` stable across retries (e.g. workflow id + step): a retried review then
+    reports the status change it made the first time, so the alert for it is not lost.
+    """
     review = _review_crawl(store, agency, crawl)
     with store.session() as session:
         transition = record_status(
@@ -140,6 +144,7 @@ def review_crawl(store: Store, agency: AgencyRow, crawl: CrawlResult) -> Review:
             review.detail or "；".join(review.top_findings),
             document_id=review.document_id,
             check_run_id=review.check_run_id,
+            operation_key=operation_key,
         )
     review.previous_status = transition.previous
     return review

@@ -25,6 +25,7 @@ def _register() -> None:
     import dwatch.cli.db
     import dwatch.cli.demo
     import dwatch.cli.findings
+    import dwatch.cli.notify
     import dwatch.cli.parse
     import dwatch.cli.registry  # noqa: F401
 

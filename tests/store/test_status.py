@@ -34,6 +34,21 @@ def test_first_status_then_changes_are_transitions_and_history(registered: Store
     ]
 
 
+def test_a_repeated_operation_gets_back_its_original_transition(registered: Store) -> None:
+    with registered.session() as session:
+        record_status(session, "hh-gov", 2023, ComplianceStatus.MISSING)
+        first = record_status(session, "hh-gov", 2023, ComplianceStatus.DEFECTIVE, operation_key="review/hh-gov/2023/a")
+        retried = record_status(
+            session, "hh-gov", 2023, ComplianceStatus.DEFECTIVE, operation_key="review/hh-gov/2023/a"
+        )
+        plain_repeat = record_status(session, "hh-gov", 2023, ComplianceStatus.DEFECTIVE)
+        events = status_history(session, "hh-gov", 2023)
+    assert (first.previous, first.current) == (ComplianceStatus.MISSING, ComplianceStatus.DEFECTIVE)
+    assert retried == first and retried.changed
+    assert not plain_repeat.changed
+    assert len(events) == 2
+
+
 def test_statuses_are_per_year(registered: Store) -> None:
     with registered.session() as session:
         record_status(session, "hh-gov", 2023, ComplianceStatus.LATE)

@@ -35,6 +35,7 @@ def upgrade() -> None:
     op.create_table(
         "agency_status_events",
         sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("operation_key", sa.String(200), nullable=True),
         sa.Column("agency_id", sa.String(64), sa.ForeignKey("agencies.id"), nullable=False),
         sa.Column("report_year", sa.Integer, nullable=False),
         sa.Column("from_status", sa.String(16), nullable=True),
@@ -43,6 +44,7 @@ def upgrade() -> None:
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("document_id", sa.Integer, sa.ForeignKey("documents.id"), nullable=True),
         sa.Column("workflow_run_id", sa.Integer, sa.ForeignKey("workflow_runs.id"), nullable=True),
+        sa.UniqueConstraint("operation_key"),
     )
     op.create_index("ix_agency_status_events_agency_year", "agency_status_events", ["agency_id", "report_year"])
 

@@ -1,0 +1,1 @@
+"""Alerts to supervisors: routing, messages, delivery through apprise, de-duplication, demo inbox."""

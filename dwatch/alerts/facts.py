@@ -1,0 +1,180 @@
+"""What a message says, read from the store: the view models the templates render.
+
+Texts here are raw (crawled evidence included); `messages` escapes them per channel format.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import case, select
+from sqlalchemy.orm import Session
+
+from dwatch.alerts.messages import SafeUrl, safe_url
+from dwatch.alerts.settings import AlertSettings
+from dwatch.store.registry.service import agency_row
+from dwatch.store.tables import Agency, AgencyStatus, ComplianceStatus, Document, Finding, FindingStatus
+from reports.checks.catalogue import CATALOGUE
+from reports.checks.timeliness import DeadlineParams
+
+STATUS_ZH = {
+    ComplianceStatus.MISSING: "未发布",
+    ComplianceStatus.LATE: "逾期发布",
+    ComplianceStatus.DEFECTIVE: "存在错误",
+    ComplianceStatus.UNREACHABLE: "无法访问",
+    ComplianceStatus.UNPARSEABLE: "无法解析",
+    ComplianceStatus.COMPLIANT: "合格",
+}
+# Digest sections, in the order a supervisor acts on them; True: list each agency's findings.
+_SECTIONS: tuple[tuple[str, tuple[ComplianceStatus, ...], bool], ...] = (
+    ("未发布", (ComplianceStatus.MISSING,), True),
+    ("逾期发布", (ComplianceStatus.LATE,), True),
+    ("存在错误", (ComplianceStatus.DEFECTIVE,), True),
+    ("无法核查", (ComplianceStatus.UNREACHABLE, ComplianceStatus.UNPARSEABLE), True),
+    ("合格", (ComplianceStatus.COMPLIANT,), False),
+)
+
+
+@dataclass(frozen=True)
+class FindingLine:
+    message: str
+    evidence: str
+
+
+@dataclass(frozen=True)
+class AgencyLine:
+    id: str
+    name: str
+    region: str
+    status: ComplianceStatus | None
+    detail: str
+    dashboard: SafeUrl | None
+    source: SafeUrl | None
+    findings: list[FindingLine] = field(default_factory=list)
+    fingerprints: list[str] = field(default_factory=list)
+    finding_ids: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    agencies: list[AgencyLine]
+    detailed: bool
+
+
+@dataclass(frozen=True)
+class DigestContext:
+    supervisor: str
+    year: int
+    sweep_id: str
+    total: int
+    counts: list[tuple[str, int]]
+    sections: list[Section]
+    dashboard: SafeUrl | None
+
+
+@dataclass(frozen=True)
+class ChangeContext:
+    """An immediate alert (became defective or late) or a resolved notice."""
+
+    supervisor: str
+    year: int
+    agency: AgencyLine
+    current: str
+    previous: str | None
+    resolved: int = 0
+
+
+@dataclass(frozen=True)
+class EscalationContext:
+    parent: str
+    supervisor: str
+    year: int
+    agency: AgencyLine
+    deadline: date
+    today: date
+    days: int
+
+
+@dataclass(frozen=True)
+class TestContext:
+    supervisor: str
+    sent_at: str
+
+
+def dashboard_link(settings: AlertSettings, agency_id: str | None = None, year: int | None = None) -> SafeUrl | None:
+    base = settings.dashboard_url.rstrip("/")
+    if agency_id is None:
+        return safe_url(f"{base}/" if year is None else f"{base}/?year={year}")
+    return safe_url(f"{base}/agencies/{agency_id}/{year}")
+
+
+def agency_line(
+    session: Session,
+    settings: AlertSettings,
+    agency: Agency,
+    year: int,
+    *,
+    check_run_id: int | None = None,
+    errors_only: bool = False,
+) -> AgencyLine:
+    """The agency with its status, links and top open findings (of one check run, if given)."""
+    status = session.get(AgencyStatus, (agency.id, year))
+    document = session.get(Document, status.document_id) if status and status.document_id else None
+    query = select(Finding).where(
+        Finding.agency_id == agency.id, Finding.report_year == year, Finding.status == FindingStatus.OPEN.value
+    )
+    query = query.where(Finding.severity.in_(("error",) if errors_only else ("error", "warning")))
+    if check_run_id is not None:
+        query = query.where(Finding.last_check_run_id == check_run_id)
+    rows = list(session.scalars(query.order_by(case((Finding.severity == "error", 0), else_=1), Finding.rule_id)))
+    return AgencyLine(
+        id=agency.id,
+        name=agency.name,
+        region=agency.region_code,
+        status=ComplianceStatus(status.status) if status else None,
+        detail=status.detail if status and not rows else "",
+        dashboard=dashboard_link(settings, agency.id, year),
+        source=safe_url(document.final_url) if document else None,
+        findings=[FindingLine(message=r.message_zh, evidence=r.evidence) for r in rows[: settings.top_findings]],
+        fingerprints=sorted(r.fingerprint for r in rows),
+        finding_ids=[r.id for r in rows],
+    )
+
+
+def digest_context(
+    session: Session,
+    settings: AlertSettings,
+    supervisor: str,
+    year: int,
+    sweep_id: str,
+    agencies: list[Agency],
+) -> DigestContext:
+    lines = [agency_line(session, settings, a, year) for a in agencies]
+    sections = [
+        Section(title=title, agencies=[a for a in lines if a.status in statuses], detailed=detailed)
+        for title, statuses, detailed in _SECTIONS
+    ]
+    return DigestContext(
+        supervisor=supervisor,
+        year=year,
+        sweep_id=sweep_id,
+        total=len(lines),
+        counts=[(s.title, len(s.agencies)) for s in sections],
+        sections=[s for s in sections if s.agencies],
+        dashboard=dashboard_link(settings, year=year),
+    )
+
+
+def due_date(agency: Agency, year: int) -> date | None:
+    """The agency's deadline for the report on `year`: its local one, else the statutory one (TIME-01)."""
+    local = agency_row(agency).deadline_for(year)
+    if local is not None:
+        return local
+    params = next(p for _, p in CATALOGUE.rule("TIME-01").bound_checks if isinstance(p, DeadlineParams))
+    rule = next((s for s in params.statutory if year >= s.from_year), None)
+    if rule is None:
+        return None
+    month, day = (int(part) for part in getattr(rule, agency.kind).split("-"))
+    return date(year + 1, month, day)
