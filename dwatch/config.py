@@ -16,6 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from crawlers.models import FetchPolicy
 from dwatch.alerts.settings import AlertSettings
+from dwatch.temporal.settings import TemporalSettings
+from dwatch.web.settings import WebSettings
 
 ENV_PREFIX = "DWATCH_"
 
@@ -30,7 +32,9 @@ class Settings(BaseModel):
     database_url: str = Field(description="SQLAlchemy URL; default: a SQLite file in the data directory")
     blob_dir: Path = Field(description="where fetched documents are kept; default: data directory/blobs")
     crawl: FetchPolicy = Field(default_factory=FetchPolicy, description="politeness and safety of the crawler")
+    temporal: TemporalSettings = Field(default_factory=TemporalSettings, description="Temporal service and workers")
     alerts: AlertSettings = Field(default_factory=AlertSettings, description="alerts to supervisors")
+    web: WebSettings = Field(default_factory=WebSettings, description="the dashboard and JSON API")
 
     @model_validator(mode="before")
     @classmethod

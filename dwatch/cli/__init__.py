@@ -27,7 +27,10 @@ def _register() -> None:
     import dwatch.cli.findings
     import dwatch.cli.notify
     import dwatch.cli.parse
-    import dwatch.cli.registry  # noqa: F401
+    import dwatch.cli.registry
+    import dwatch.cli.temporal_ops
+    import dwatch.cli.up
+    import dwatch.cli.web  # noqa: F401
 
 
 def main() -> None:

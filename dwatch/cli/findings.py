@@ -12,9 +12,11 @@ from rich.table import Table as RichTable
 from dwatch.cli import app
 from dwatch.cli.common import console, fail
 from dwatch.cli.db import open_store
+from dwatch.config import Settings
 from dwatch.store.audit import AuditRecord, audit
 from dwatch.store.findings import FindingQuery, query_findings
 from dwatch.store.tables import FindingStatus
+from dwatch.temporal.history import ui_link
 
 _STATUS_ZH = {"open": "待处理", "acknowledged": "已确认", "waived": "已豁免", "resolved": "已解决"}
 
@@ -80,10 +82,26 @@ def audit_command(
         store.close()
     if record is None:
         raise fail(f"机关“{agency}”不存在", code=1)
+    links = _temporal_links(record)
     if as_json:
-        console.out(record.model_dump_json(indent=2), highlight=False)
+        payload = record.model_dump(mode="json") | {"temporal_links": links}
+        console.out(json.dumps(payload, ensure_ascii=False, indent=2), highlight=False)
         return
     print_audit(record)
+    console.out(f"\n工作流（{len(record.workflow_runs)}）", highlight=False)
+    for r in record.workflow_runs:
+        finished = f"{r.finished_at:%Y-%m-%d %H:%M}Z" if r.finished_at else "进行中"
+        console.out(
+            f"  {r.kind} {r.workflow_id} 运行 {r.run_id}　{r.status}　{r.started_at:%Y-%m-%d %H:%M}Z → {finished}",
+            highlight=False,
+        )
+        console.out(f"     Temporal 界面 {links[str(r.id)]}", highlight=False)
+
+
+def _temporal_links(record: AuditRecord) -> dict[str, str]:
+    """The Temporal UI page of each workflow run named in the record, by the run's row id."""
+    temporal = Settings.from_env().temporal
+    return {str(r.id): ui_link(temporal, r.workflow_id, r.run_id) for r in record.workflow_runs}
 
 
 def _runs(record: AuditRecord) -> dict[int, str]:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from dwatch.store.tables import RunStatus, WorkflowRun
+from dwatch.store.tables import AgencyStatus, AgencyStatusEvent, CheckRun, Document, Report, RunStatus, WorkflowRun
 from dwatch.store.types import utcnow
 from dwatch.store.upsert import insert_for
 
@@ -33,3 +33,39 @@ def finish_run(
     run.finished_at = at or utcnow()
     run.error = error
     return run
+
+
+def link_records(
+    session: Session,
+    run_pk: int,
+    agency_id: str,
+    report_year: int,
+    *,
+    document_id: int | None = None,
+    report_id: int | None = None,
+    check_run_id: int | None = None,
+) -> None:
+    """Name the run that produced a review's records. A document keeps the run that first fetched it;
+    the agency-year status (and its newest history row, when this review made it) takes this run."""
+    if document_id is not None:
+        session.execute(
+            update(Document)
+            .where(Document.id == document_id, Document.workflow_run_id.is_(None))
+            .values(workflow_run_id=run_pk)
+        )
+    if report_id is not None:
+        session.execute(update(Report).where(Report.id == report_id).values(workflow_run_id=run_pk))
+    if check_run_id is not None:
+        session.execute(update(CheckRun).where(CheckRun.id == check_run_id).values(workflow_run_id=run_pk))
+    status = session.get(AgencyStatus, (agency_id, report_year))
+    if status is None:
+        return
+    status.workflow_run_id = run_pk
+    newest = session.scalars(
+        select(AgencyStatusEvent)
+        .where(AgencyStatusEvent.agency_id == agency_id, AgencyStatusEvent.report_year == report_year)
+        .order_by(AgencyStatusEvent.id.desc())
+        .limit(1)
+    ).first()
+    if newest is not None and newest.workflow_run_id is None and newest.at == status.changed_at:
+        newest.workflow_run_id = run_pk

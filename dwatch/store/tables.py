@@ -3,7 +3,8 @@
 Revision 0001: registry (supervisors, agencies), documents, reports, check runs, findings and
 their history. Revision 0002: workflow runs (linked from documents, reports and check runs) and
 notifications with their findings and delivery attempts. Revision 0003: per-agency insecure TLS.
-Revision 0004: the compliance status of each agency-year and its history.
+Revision 0004: the compliance status of each agency-year and its history. Revision 0005: users of
+the web dashboard and JSON API.
 """
 
 from __future__ import annotations
@@ -330,3 +331,18 @@ class AgencyStatusEvent(Base):
     at: Mapped[datetime]
     document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
     workflow_run_id: Mapped[int | None] = mapped_column(ForeignKey("workflow_runs.id"))
+
+
+class WebUser(Base):
+    """A person who signs in to the dashboard or the API. `roles` grant actions (see `dwatch.web.security`)."""
+
+    __tablename__ = "web_users"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    password_hash: Mapped[str] = mapped_column(Text)
+    roles: Mapped[list[Any]]
+    active: Mapped[bool] = mapped_column(Boolean)
+    # Sessions and tokens issued before this moment are void (password changed, user disabled).
+    tokens_valid_after: Mapped[datetime]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

@@ -1,0 +1,60 @@
+"""Alerts to supervisors, through dwatch.alerts. Every call passes an idempotency key prefix that the
+workflow derives from its id, run and pass: a retried activity, a restarted worker or a replayed
+history finds the notification already recorded and does not send it again."""
+
+from __future__ import annotations
+
+import asyncio
+
+from temporalio import activity
+
+from activities.sweep import scope_query
+from dwatch.alerts.service import alert_on_review, escalate_missing, send_digest
+from dwatch.config import Settings
+from dwatch.crawling import load_agencies
+from dwatch.store.database import Store
+from workflows.models import AlertRequest, DigestRequest, EscalationRequest, SweepScope
+
+
+class AlertActivities:
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self.store = store
+        self.settings = settings
+
+    @activity.defn
+    async def alert(self, request: AlertRequest) -> int:
+        """Alert on one review (the alerts module decides whether its change is worth telling)."""
+
+        def send() -> int:
+            with self.store.session() as session:
+                agency = load_agencies(session, [request.agency_id])[0]
+            deliveries = alert_on_review(
+                self.store, self.settings, agency, request.review, key_prefix=request.key_prefix
+            )
+            return len(deliveries)
+
+        return await asyncio.to_thread(send)
+
+    @activity.defn
+    async def escalate(self, request: EscalationRequest) -> int:
+        def send() -> int:
+            deliveries = escalate_missing(
+                self.store, self.settings, request.year, today=request.today, key_prefix=request.key_prefix
+            )
+            return len(deliveries)
+
+        return await asyncio.to_thread(send)
+
+    @activity.defn
+    async def digest(self, request: DigestRequest) -> int:
+        def send() -> int:
+            agency_ids = None
+            if request.scope != SweepScope():
+                with self.store.session() as session:
+                    agency_ids = list(session.scalars(scope_query(request.scope)))
+            deliveries = send_digest(
+                self.store, self.settings, request.year, sweep_id=request.sweep_id, agency_ids=agency_ids
+            )
+            return len(deliveries)
+
+        return await asyncio.to_thread(send)

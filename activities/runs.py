@@ -1,0 +1,35 @@
+"""Workflow runs in the store: which Temporal execution produced which records."""
+
+from __future__ import annotations
+
+import asyncio
+
+from temporalio import activity
+
+from dwatch.store.database import Store
+from dwatch.store.runs import finish_run, start_run
+from dwatch.store.tables import RunStatus
+from workflows.models import RunEnd, RunRef
+
+
+class RunActivities:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    @activity.defn
+    async def begin_run(self, ref: RunRef) -> int:
+        """The run's row id (idempotent: a retry finds the row the first attempt made)."""
+
+        def write() -> int:
+            with self.store.session() as session:
+                return start_run(session, ref.workflow_id, ref.run_id, ref.kind).id
+
+        return await asyncio.to_thread(write)
+
+    @activity.defn
+    async def end_run(self, end: RunEnd) -> None:
+        def write() -> None:
+            with self.store.session() as session:
+                finish_run(session, end.run_pk, RunStatus(end.status), end.error)
+
+        await asyncio.to_thread(write)

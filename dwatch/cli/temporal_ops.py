@@ -1,0 +1,421 @@
+"""Ops on the Temporal orchestration: `dwatch worker`, `sweep`, `recrawl`, `recheck`, `waive`, `status`,
+`schedules …` and `history export`.
+
+Each command runs its coroutine, then leaves the process with `os._exit` once its output is flushed:
+the SDK's Rust threads can abort a short-lived process during interpreter finalisation
+(temporalio/sdk-python#300), which would turn a successful command into a crash.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import Callable, Coroutine
+from datetime import datetime
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table as RichTable
+from temporalio.client import Client
+from temporalio.service import RPCError
+
+from dwatch import ops
+from dwatch.cli import app
+from dwatch.cli.common import console, err_console, fail
+from dwatch.cli.db import open_store
+from dwatch.config import Settings
+from dwatch.store.status import statuses
+from dwatch.temporal import schedules, search
+from dwatch.temporal.client import connect
+from dwatch.temporal.history import export_closed, ui_link
+from dwatch.temporal.worker import worker
+from workflows.agency_report import CHINA
+from workflows.models import SweepProgress, report_workflow_id
+
+STATUS_ZH = {
+    "compliant": "合格",
+    "defective": "存在错误",
+    "late": "逾期发布",
+    "missing": "未发布",
+    "unreachable": "无法访问",
+    "unparseable": "无法解析",
+}
+_PHASE_ZH = {
+    "starting": "启动",
+    "crawling": "抓取中",
+    "checking": "检查中",
+    "alerting": "通知中",
+    "polling": "等待发布（轮询）",
+    "idle": "空闲",
+    "escalating": "上报中",
+    "done": "已完成",
+}
+
+Year = Annotated[int | None, typer.Option("--year", help="report year (default: the latest due)")]
+
+
+def latest_year() -> int:
+    return datetime.now(CHINA).year - 1
+
+
+def run_command(body: Callable[[], Coroutine[Any, Any, None]]) -> NoReturn:
+    code = 0
+    try:
+        asyncio.run(body())
+    except typer.Exit as exc:
+        code = exc.exit_code
+    except KeyboardInterrupt:
+        code = 130
+    except RPCError as exc:
+        err_console.print(f"[bold red]错误[/]：Temporal 服务返回错误：{exc.message}", highlight=False)
+        code = 1
+    except RuntimeError as exc:
+        # Client.connect reports an unreachable server as a RuntimeError.
+        err_console.print(f"[bold red]错误[/]：{exc}", highlight=False)
+        code = 1
+    console.file.flush()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+async def _client(settings: Settings) -> Client:
+    try:
+        return await connect(settings.temporal)
+    except RuntimeError as exc:
+        raise fail(f"无法连接 Temporal（{settings.temporal.address}）：{exc}", code=1) from exc
+
+
+@app.command("worker")
+def worker_command(
+    register: Annotated[
+        bool, typer.Option(help="register the project's search attributes first (self-hosted Temporal)")
+    ] = True,
+) -> None:
+    """Run the workflows and activities against the configured Temporal until interrupted."""
+
+    async def body() -> None:
+        settings = Settings.from_env()
+        client = await _client(settings)
+        if register:
+            try:
+                added = await search.register(client, settings.temporal.namespace)
+                if added:
+                    console.print(f"已注册搜索属性：{'、'.join(added)}", highlight=False)
+            except RPCError as exc:
+                err_console.print(f"未能注册搜索属性（{exc.message}），请在 Temporal 控制台注册", highlight=False)
+        stop = asyncio.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+        async with worker(client, settings):
+            console.print(
+                f"工作进程已启动：{settings.temporal.address} 命名空间 {settings.temporal.namespace} "
+                f"任务队列 {settings.temporal.task_queue}（Ctrl-C 停止）",
+                highlight=False,
+            )
+            await stop.wait()
+            console.print("正在停止：等待进行中的任务完成…", highlight=False)
+        console.print("工作进程已停止", highlight=False)
+
+    run_command(body)
+
+
+async def follow_sweep(client: Client, workflow_id: str) -> SweepProgress:
+    """A progress bar until the sweep has finished; its final progress."""
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=False) as bar:
+        task = bar.add_task("检查各机关年度报告", total=None)
+        while True:
+            progress = await ops.sweep_progress(client, workflow_id)
+            bar.update(task, total=progress.total or None, completed=progress.done)
+            if progress.finished:
+                return progress
+            await asyncio.sleep(0.5)
+
+
+def print_counts(by_status: dict[str, int]) -> None:
+    line = "　".join(f"{STATUS_ZH[s]} {by_status[s]}" for s in STATUS_ZH if by_status.get(s))
+    console.print(line or "（无结果）", highlight=False)
+
+
+@app.command("sweep")
+def sweep_command(
+    year: Year = None,
+    agency: Annotated[list[str] | None, typer.Option("--agency", help="agency id (repeatable); default: all")] = None,
+    wait: Annotated[bool, typer.Option(help="follow the sweep with a progress bar until it ends")] = True,
+) -> None:
+    """Start a deadline sweep: check every agency's report for the year (or the agencies named)."""
+
+    async def body() -> None:
+        settings = Settings.from_env()
+        client = await _client(settings)
+        workflow_id = await ops.start_sweep(settings, year or latest_year(), agency, client=client)
+        handle = client.get_workflow_handle(workflow_id)
+        run_id = (await handle.describe()).run_id
+        console.print(f"已开始检查：{workflow_id}", highlight=False)
+        console.print(f"Temporal 界面：{ui_link(settings.temporal, workflow_id, run_id)}", highlight=False)
+        if wait:
+            progress = await follow_sweep(client, workflow_id)
+            print_counts(progress.by_status)
+            if progress.failed:
+                console.print(f"[red]{progress.failed} 个机关处理失败[/]，见 Temporal 界面", highlight=False)
+
+    run_command(body)
+
+
+def _print_result(action: str, result: ops.OpsResult, settings: Settings) -> None:
+    if result.status == "rejected":
+        raise fail(f"{action}被拒绝：{result.detail}", code=1)
+    status = STATUS_ZH.get(result.status or "", result.status or "—")
+    console.print(f"{action}完成：{status}　{result.detail}", highlight=False)
+    console.print(f"工作流：{ui_link(settings.temporal, result.workflow_id, result.run_id)}", highlight=False)
+
+
+AgencyArg = Annotated[str, typer.Argument(help="agency id", show_default=False)]
+
+
+@app.command("recrawl")
+def recrawl_command(agency: AgencyArg, year: Year = None) -> None:
+    """Re-crawl an agency's report now, then check it and alert on a change."""
+
+    async def body() -> None:
+        settings = Settings.from_env()
+        with console.status(f"正在重新抓取 {agency}…"):
+            result = await ops.recrawl(settings, agency, year or latest_year())
+        _print_result("重新抓取", result, settings)
+
+    run_command(body)
+
+
+@app.command("recheck")
+def recheck_command(agency: AgencyArg, year: Year = None) -> None:
+    """Re-check an agency's archived report with the current rule catalogue."""
+
+    async def body() -> None:
+        settings = Settings.from_env()
+        with console.status(f"正在重新检查 {agency}…"):
+            result = await ops.recheck(settings, agency, year or latest_year())
+        _print_result("重新检查", result, settings)
+
+    run_command(body)
+
+
+@app.command("waive")
+def waive_command(
+    agency: AgencyArg,
+    fingerprint: Annotated[str, typer.Argument(help="the finding's fingerprint", show_default=False)],
+    reason: Annotated[str, typer.Option("--reason", help="why the finding is waived")],
+    actor: Annotated[str, typer.Option("--actor", help="who waives it")],
+    year: Year = None,
+) -> None:
+    """Waive a finding, with a reason, through the agency-year's workflow (kept in its history)."""
+
+    async def body() -> None:
+        settings = Settings.from_env()
+        result = await ops.waive(settings, agency, year or latest_year(), fingerprint, reason, actor)
+        _print_result("豁免", result, settings)
+
+    run_command(body)
+
+
+@app.command("status")
+def status_command(
+    year: Year = None,
+    agency: Annotated[str | None, typer.Option("--agency", help="one agency's workflow state")] = None,
+) -> None:
+    """Sweeps in progress, reports still polled, and the compliance counts of the year."""
+
+    async def body() -> None:
+        settings = Settings.from_env()
+        report_year = year or latest_year()
+        client = await _client(settings)
+        if agency:
+            await _agency_status(settings, agency, report_year)
+            return
+        running = client.list_workflows("WorkflowType = 'DeadlineSweep' AND ExecutionStatus = 'Running'")
+        async for sweep in running:
+            progress = await ops.sweep_progress(client, sweep.id)
+            console.print(
+                f"检查进行中 {sweep.id}：{progress.done}/{progress.total}（进行中 {progress.in_flight}）",
+                highlight=False,
+            )
+        polled = await client.count_workflows(
+            f"WorkflowType = 'AgencyReport' AND ReportYear = {report_year} "
+            "AND ComplianceStatus = 'missing' AND ExecutionStatus = 'Running'"
+        )
+        console.print(f"{report_year} 年度尚未发布、仍在轮询的机关：{polled.count}", highlight=False)
+        store = open_store()
+        try:
+            with store.session() as session:
+                counts: dict[str, int] = {}
+                for row in statuses(session, report_year):
+                    counts[row.status] = counts.get(row.status, 0) + 1
+        finally:
+            store.close()
+        console.print(f"{report_year} 年度合规情况：", end="", highlight=False)
+        print_counts(counts)
+
+    run_command(body)
+
+
+async def _agency_status(settings: Settings, agency: str, year: int) -> None:
+    state = await ops.agency_state(settings, agency, year)
+    if state is None:
+        raise fail(f"{agency} {year} 年度尚无工作流", code=1)
+    status = STATUS_ZH.get(state.status or "", "—")
+    console.print(f"{agency} {year} 年度：{status}（{_PHASE_ZH[state.phase]}）{state.detail}", highlight=False)
+    console.print(
+        f"检查 {state.passes} 次　错误 {state.errors}　警告 {state.warnings}　通知 {state.alerts_sent} 条"
+        + (f"　轮询至 {state.polling_until}" if state.polling_until else "")
+        + ("　已上报" if state.escalated else ""),
+        highlight=False,
+    )
+    for finding in state.top_findings:
+        console.print(f"  · {finding}", highlight=False)
+    if state.document_sha256:
+        console.print(f"文档 v{state.document_version} sha256 {state.document_sha256}", highlight=False)
+    console.print(f"工作流：report/{agency}/{year} 见 {settings.temporal.ui_url}", highlight=False)
+
+
+schedules_app = typer.Typer(help="Temporal Schedules of the reporting deadlines.", no_args_is_help=True)
+app.add_typer(schedules_app, name="schedules")
+
+
+@schedules_app.command("apply")
+def schedules_apply_command() -> None:
+    """Install (or update) the schedules for the deadlines in force (Asia/Shanghai time)."""
+
+    async def body() -> None:
+        settings = Settings.from_env()
+        client = await _client(settings)
+        store = open_store()
+        try:
+            planned = await schedules.apply(client, store, settings, datetime.now(CHINA).date())
+        finally:
+            store.close()
+        for item in planned:
+            days = "、".join(f"{m}月{d}日" for m, d in item.days)
+            console.print(f"{item.schedule_id}：每年 {days} {schedules.SWEEP_HOUR}时（{item.note}）", highlight=False)
+
+    run_command(body)
+
+
+@schedules_app.command("list")
+def schedules_list_command() -> None:
+    """The project's schedules, their state and next runs."""
+
+    async def body() -> None:
+        settings = Settings.from_env()
+        client = await _client(settings)
+        table = RichTable(title="计划任务", title_justify="left")
+        for column in ("编号", "状态", "下次运行（北京时间）", "最近运行"):
+            table.add_column(column)
+        for schedule_id in await schedules.ours(client):
+            described = await client.get_schedule_handle(schedule_id).describe()
+            state = described.schedule.state
+            upcoming = described.info.next_action_times[:1]
+            recent = described.info.recent_actions[-1:] if described.info.recent_actions else []
+            table.add_row(
+                schedule_id,
+                f"已暂停（{state.note}）" if state.paused else "运行中",
+                f"{upcoming[0].astimezone(CHINA):%Y-%m-%d %H:%M}" if upcoming else "—",
+                f"{recent[0].started_at.astimezone(CHINA):%Y-%m-%d %H:%M}" if recent else "—",
+            )
+        console.print(table)
+
+    run_command(body)
+
+
+ScheduleArg = Annotated[str, typer.Argument(help="schedule id, e.g. dwatch/deadline/department", show_default=False)]
+
+
+@schedules_app.command("pause")
+def schedules_pause_command(
+    schedule_id: ScheduleArg, note: Annotated[str, typer.Option(help="why")] = "由运维暂停"
+) -> None:
+    """Pause a schedule."""
+
+    async def body() -> None:
+        client = await _client(Settings.from_env())
+        await client.get_schedule_handle(schedule_id).pause(note=note)
+        console.print(f"已暂停 {schedule_id}", highlight=False)
+
+    run_command(body)
+
+
+@schedules_app.command("unpause")
+def schedules_unpause_command(schedule_id: ScheduleArg) -> None:
+    """Resume a paused schedule."""
+
+    async def body() -> None:
+        client = await _client(Settings.from_env())
+        await client.get_schedule_handle(schedule_id).unpause(note="由运维恢复")
+        console.print(f"已恢复 {schedule_id}", highlight=False)
+
+    run_command(body)
+
+
+@schedules_app.command("trigger")
+def schedules_trigger_command(schedule_id: ScheduleArg) -> None:
+    """Run a schedule's sweep now."""
+
+    async def body() -> None:
+        client = await _client(Settings.from_env())
+        await client.get_schedule_handle(schedule_id).trigger()
+        console.print(f"已触发 {schedule_id}", highlight=False)
+
+    run_command(body)
+
+
+@schedules_app.command("backfill")
+def schedules_backfill_command(
+    year: Annotated[int, typer.Option("--year", help="past report year to sweep", show_default=False)],
+) -> None:
+    """Sweep a past year: run each deadline schedule as of that year's deadline."""
+
+    async def body() -> None:
+        client = await _client(Settings.from_env())
+        if year >= latest_year() + 1:
+            raise fail(f"{year} 年度的报告尚未到期")
+        filled = await schedules.backfill(client, year)
+        if not filled:
+            raise fail("没有截止日期计划任务，请先运行 dwatch schedules apply", code=1)
+        console.print(f"已补跑 {year} 年度：{'、'.join(filled)}", highlight=False)
+
+    run_command(body)
+
+
+history_app = typer.Typer(help="Workflow histories for auditors.", no_args_is_help=True)
+app.add_typer(history_app, name="history")
+
+
+@history_app.command("export")
+def history_export_command(
+    agency: Annotated[str | None, typer.Option("--agency", help="only this agency's report workflows")] = None,
+    year: Year = None,
+) -> None:
+    """Export closed workflow histories to the blob store as JSON (listed in histories.jsonl)."""
+
+    async def body() -> None:
+        settings = Settings.from_env()
+        client = await _client(settings)
+        query = "WorkflowType IN ('DeadlineSweep', 'AgencyReport')"
+        if agency:
+            query = f"WorkflowId = '{report_workflow_id(agency, year or latest_year())}'"
+        elif year:
+            query = f"WorkflowType = 'AgencyReport' AND ReportYear = {year}"
+        store = open_store()
+        try:
+            exported = await export_closed(client, store, settings.data_dir, query)
+        finally:
+            store.close()
+        for item in exported:
+            console.print(f"{item.workflow_id} {item.run_id} → sha256 {item.sha256}", highlight=False)
+        console.print(
+            f"已导出 {len(exported)} 份历史（索引：{settings.data_dir / 'histories.jsonl'}）", highlight=False
+        )
+
+    run_command(body)

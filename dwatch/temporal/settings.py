@@ -1,0 +1,35 @@
+"""Temporal settings (`DWATCH_TEMPORAL__*`). Imports nothing of the service: `dwatch.config` imports it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+
+class TemporalSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    address: str = Field(default="127.0.0.1:7233", description="host:port of the Temporal frontend")
+    namespace: str = "default"
+    task_queue: str = Field(default="dwatch", description="workflows and activities of the service")
+    tls_cert: Path | None = Field(default=None, description="client certificate (mTLS)")
+    tls_key: Path | None = Field(default=None, description="client private key (mTLS)")
+    tls_ca: Path | None = Field(
+        default=None, description="server CA; TLS is on when any TLS path or the API key is set"
+    )
+    api_key: SecretStr | None = Field(default=None, description="Temporal Cloud API key")
+    ui_url: str = Field(default="http://127.0.0.1:8233", description="Temporal UI, for links in audits")
+    dev_db_file: Path | None = Field(
+        default=None, description="`dwatch up` dev-server database; default: data directory/temporal.sqlite"
+    )
+    sweep_window: int = Field(default=50, ge=1, description="agencies of a sweep in progress at once")
+    heartbeat_timeout: float = Field(default=20, gt=0, description="seconds: a silent activity is retried elsewhere")
+    review_processes: int = Field(
+        default=0, ge=0, description="processes parsing and checking reports; 0: threads of the worker process"
+    )
+    max_activities: int = Field(default=64, ge=1, description="concurrent activities per worker")
+
+    @property
+    def tls(self) -> bool:
+        return any((self.tls_cert, self.tls_key, self.tls_ca, self.api_key))

@@ -1,0 +1,152 @@
+"""The JSON API (`/api/v1`): the pages' data and actions for programs. OpenAPI at /api/openapi.json."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
+
+from dwatch.web import queries
+from dwatch.web.auth import CurrentUser, api_actor, reader
+from dwatch.web.context import context, db
+from dwatch.web.ops import OpsOutcome, OpsUnavailableError, triage
+from dwatch.web.queries import (
+    MAX_YEAR,
+    MIN_YEAR,
+    Decision,
+    Dossier,
+    FindingFilter,
+    FindingView,
+    Matrix,
+    MatrixFilter,
+    SupervisorOption,
+    Year,
+)
+from dwatch.web.security import Role
+
+_AUTH = {401: {"description": "no valid token"}, 403: {"description": "the user lacks the role"}}
+_NOT_FOUND = {404: {"description": "no such agency or finding"}}
+
+router = APIRouter(prefix="/api/v1", dependencies=[Depends(reader)], responses={401: _AUTH[401]})
+
+DB = Annotated[Session, Depends(db)]
+PathYear = Annotated[int, Path(ge=MIN_YEAR, le=MAX_YEAR)]
+
+
+class DecisionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: Decision
+    reason: str | None = Field(default=None, max_length=2000, description="required to waive")
+
+
+class OpsRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    agency_id: str = Field(min_length=1, max_length=64)
+    year: Year
+
+
+class SweepRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    year: Year
+    agency_ids: list[str] | None = Field(default=None, description="default: every active agency")
+
+
+class SweepStarted(BaseModel):
+    sweep_id: str
+
+
+@router.get("/years", tags=["matrix"])
+def list_years(session: DB) -> list[int]:
+    """Report years with compliance statuses, newest first."""
+    return queries.years(session)
+
+
+@router.get("/supervisors", tags=["matrix"])
+def list_supervisors(session: DB) -> list[SupervisorOption]:
+    return queries.supervisors(session)
+
+
+@router.get("/matrix", tags=["matrix"], responses={422: {"description": "malformed filter"}})
+def get_matrix(session: DB, wanted: Annotated[MatrixFilter, Query()]) -> Matrix:
+    """Agencies × compliance status for a year, filtered; counts per status."""
+    return queries.matrix(session, wanted)
+
+
+@router.get("/findings", tags=["findings"])
+def list_findings(session: DB, wanted: Annotated[FindingFilter, Query()]) -> list[FindingView]:
+    return queries.findings(session, wanted)
+
+
+@router.get("/findings/{finding_id}", tags=["findings"], responses=_NOT_FOUND)
+def get_finding(session: DB, finding_id: int) -> FindingView:
+    """A finding with its status history."""
+    found = queries.finding(session, finding_id)
+    if found is None:
+        raise HTTPException(404, f"问题不存在：{finding_id}")
+    return found
+
+
+@router.post(
+    "/findings/{finding_id}/status", tags=["findings"], responses={**_AUTH, **_NOT_FOUND, 422: {"description": "bad"}}
+)
+async def decide(
+    request: Request,
+    user: Annotated[CurrentUser, Depends(api_actor(Role.SUPERVISOR))],
+    finding_id: int,
+    body: DecisionRequest,
+) -> FindingView:
+    """Acknowledge, waive (with a reason) or reopen a finding; recorded with who and when."""
+    ctx = context(request)
+    try:
+        return await triage(ctx.store, ctx.ops, finding_id, body.status, user.name, body.reason)
+    except KeyError as exc:
+        raise HTTPException(404, f"问题不存在：{finding_id}") from exc
+    except (ValueError, OpsUnavailableError) as exc:
+        raise HTTPException(422, str(exc)) from exc
+
+
+@router.get("/agencies/{agency_id}/years/{year}", tags=["dossier"], responses=_NOT_FOUND)
+def get_dossier(session: DB, agency_id: str, year: PathYear) -> Dossier:
+    """Everything about an agency's report for a year: documents, parsed tables, findings, notifications, runs."""
+    found = queries.dossier(session, agency_id, year)
+    if found is None:
+        raise HTTPException(404, f"机关不存在：{agency_id}")
+    return found
+
+
+def _require_agency(request: Request, agency_id: str) -> None:
+    with context(request).store.session() as session:  # closed before waiting on the action, which writes
+        queries.require_agency(session, agency_id)
+
+
+@router.post("/ops/recrawl", tags=["ops"], responses={**_AUTH, **_NOT_FOUND, 503: {"description": "Temporal down"}})
+async def recrawl(
+    request: Request, user: Annotated[CurrentUser, Depends(api_actor(Role.OPS))], body: OpsRequest
+) -> OpsOutcome:
+    """Fetch the agency's report again now, then parse and check it."""
+    _require_agency(request, body.agency_id)
+    return await context(request).ops.recrawl(body.agency_id, body.year, user.name)
+
+
+@router.post("/ops/recheck", tags=["ops"], responses={**_AUTH, **_NOT_FOUND, 503: {"description": "Temporal down"}})
+async def recheck(
+    request: Request, user: Annotated[CurrentUser, Depends(api_actor(Role.OPS))], body: OpsRequest
+) -> OpsOutcome:
+    """Parse and check the archived report again (no fetch)."""
+    _require_agency(request, body.agency_id)
+    return await context(request).ops.recheck(body.agency_id, body.year, user.name)
+
+
+@router.post(
+    "/ops/sweeps", tags=["ops"], status_code=202, responses={**_AUTH, **_NOT_FOUND, 503: {"description": "down"}}
+)
+async def start_sweep(
+    request: Request, _user: Annotated[CurrentUser, Depends(api_actor(Role.OPS))], body: SweepRequest
+) -> SweepStarted:
+    """Start the deadline sweep for a year (all active agencies, or those listed)."""
+    return SweepStarted(sweep_id=await context(request).ops.start_sweep(body.year, body.agency_ids))

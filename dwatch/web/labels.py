@@ -1,0 +1,61 @@
+"""zh-CN labels of the dashboard, shared by pages and exports (one wording everywhere)."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from dwatch.store.tables import ComplianceStatus, FindingStatus
+from reports.checks.findings import Category, Severity
+
+UNCHECKED: Final = "unchecked"  # an active agency without a status for the year yet
+
+# The matrix lists problems first: what a supervisor must chase comes before what is fine.
+STATUS_ORDER: Final = (
+    ComplianceStatus.MISSING.value,
+    ComplianceStatus.LATE.value,
+    ComplianceStatus.DEFECTIVE.value,
+    ComplianceStatus.UNREACHABLE.value,
+    ComplianceStatus.UNPARSEABLE.value,
+    UNCHECKED,
+    ComplianceStatus.COMPLIANT.value,
+)
+
+STATUS_ZH: Final = {
+    ComplianceStatus.COMPLIANT.value: "合格",
+    ComplianceStatus.DEFECTIVE.value: "存在错误",
+    ComplianceStatus.LATE.value: "逾期发布",
+    ComplianceStatus.MISSING.value: "未发布",
+    ComplianceStatus.UNREACHABLE.value: "无法访问",
+    ComplianceStatus.UNPARSEABLE.value: "无法解析",
+    UNCHECKED: "未检查",
+}
+
+FINDING_STATUS_ZH: Final = {
+    FindingStatus.OPEN.value: "待处理",
+    FindingStatus.ACKNOWLEDGED.value: "已确认",
+    FindingStatus.WAIVED.value: "已豁免",
+    FindingStatus.RESOLVED.value: "已解决",
+}
+
+SEVERITY_ZH: Final = {Severity.ERROR.value: "错误", Severity.WARNING.value: "警告", Severity.INFO.value: "提示"}
+
+CATEGORY_ZH: Final = {
+    Category.TIME.value: "未按时发布",
+    Category.MISS.value: "要素缺失",
+    Category.ACC.value: "数据不准确",
+    Category.FMT.value: "格式不规范",
+    Category.DUP.value: "内容雷同",
+    Category.PERF.value: "敷衍塞责",
+    Category.SCOPE.value: "不宜泛化",
+    Category.ACCESS.value: "可获取性",
+    Category.CHANGE.value: "发布后有变动",
+}
+
+TABLE_ZH: Final = {
+    "table2": "表二　主动公开政府信息情况",
+    "table3": "表三　收到和处理政府信息公开申请情况",
+    "table4": "表四　政府信息公开行政复议、行政诉讼情况",
+}
+
+RUN_STATUS_ZH: Final = {"running": "运行中", "completed": "已完成", "failed": "失败", "cancelled": "已取消"}
+NOTIFICATION_STATUS_ZH: Final = {"pending": "待发送", "sent": "已发送", "failed": "发送失败"}

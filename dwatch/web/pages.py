@@ -1,0 +1,214 @@
+"""Server-rendered pages: the compliance matrix, findings, the agency-year dossier, triage and ops forms."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Path, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from dwatch.store.tables import Document
+from dwatch.web import chart, queries
+from dwatch.web.auth import FLASH_COOKIE, CurrentUser, form_actor, reader
+from dwatch.web.context import context, db
+from dwatch.web.labels import FINDING_STATUS_ZH, STATUS_ZH
+from dwatch.web.ops import OpsOutcome, OpsUnavailableError
+from dwatch.web.ops import triage as ops_triage
+from dwatch.web.queries import MAX_YEAR, MIN_YEAR, Decision, FindingFilter, MatrixFilter
+from dwatch.web.security import Role, TokenKind
+from reports.checks.catalogue import CATALOGUE
+
+router = APIRouter(include_in_schema=False)
+
+Reader = Annotated[CurrentUser | None, Depends(reader)]
+DB = Annotated[Session, Depends(db)]
+PathYear = Annotated[int, Path(ge=MIN_YEAR, le=MAX_YEAR)]
+FormYear = Annotated[int, Form(ge=MIN_YEAR, le=MAX_YEAR)]
+AgencyId = Annotated[str, Form(min_length=1, max_length=64)]
+
+
+def _render(request: Request, template: str, user: CurrentUser | None, values: dict[str, Any]) -> HTMLResponse:
+    ctx = context(request)
+    flash_token = request.cookies.get(FLASH_COOKIE)
+    flash = ctx.signer.verify(flash_token, TokenKind.FLASH) if flash_token else None
+    values = {"user": user, "csrf": request.state.csrf, "flash": flash.sub if flash else None, **values}
+    response = ctx.templates.TemplateResponse(request, template, values)
+    if flash_token:
+        response.delete_cookie(FLASH_COOKIE)
+    return response
+
+
+def _redirect(request: Request, url: str, message: str) -> RedirectResponse:
+    """Back to a page, with a one-time message (a signed cookie, so nobody can forge one by link)."""
+    response = RedirectResponse(url, status_code=303)
+    token = context(request).signer.sign(TokenKind.FLASH, message, timedelta(minutes=5))
+    response.set_cookie(FLASH_COOKIE, token, max_age=300, httponly=True, samesite="lax")
+    return response
+
+
+def dossier_url(agency_id: str, year: int) -> str:
+    return router.url_path_for("dossier_page", agency_id=agency_id, year=str(year))
+
+
+@router.get("/")
+def home() -> RedirectResponse:
+    return RedirectResponse("/matrix", status_code=303)
+
+
+@router.get("/matrix", response_class=HTMLResponse)
+def matrix_page(request: Request, user: Reader, session: DB, wanted: Annotated[MatrixFilter, Query()]) -> HTMLResponse:
+    wanted = queries.with_year(session, wanted)
+    year = wanted.year
+    assert year is not None  # with_year() resolved it
+    rows = queries.matrix_rows(session, wanted)
+    result = queries.summarise(wanted, rows)
+    return _render(
+        request,
+        "matrix.html",
+        user,
+        {
+            "m": result,
+            "year": year,
+            "years": sorted({*queries.years(session), year}, reverse=True),
+            "supervisors": queries.supervisors(session),
+            "rules": CATALOGUE.rules,
+            # Like the counts, the chart covers the whole selection, whichever status is picked.
+            "timeliness": chart.timeliness(rows),
+            "trend": chart.trend(queries.status_trend(session)),
+            "query": request.url.query,
+        },
+    )
+
+
+@router.get("/findings", response_class=HTMLResponse)
+def findings_page(
+    request: Request, user: Reader, session: DB, wanted: Annotated[FindingFilter, Query()]
+) -> HTMLResponse:
+    if wanted.year is None:
+        wanted = wanted.model_copy(update={"year": queries.default_year(session)})
+    rows = queries.findings(session, wanted)
+    return _render(
+        request,
+        "findings.html",
+        user,
+        {
+            "rows": rows,
+            "f": wanted,
+            "years": queries.years(session),
+            "rules": CATALOGUE.rules,
+            "query": request.url.query,
+            "anchor": queries.finding_anchor,
+            "location_text": queries.location_text,
+        },
+    )
+
+
+@router.get("/agencies/{agency_id}/{year}", response_class=HTMLResponse)
+def dossier_page(request: Request, user: Reader, session: DB, agency_id: str, year: PathYear) -> HTMLResponse:
+    found = queries.dossier(session, agency_id, year)
+    if found is None:
+        raise HTTPException(404, f"机关不存在：{agency_id}")
+    return _render(
+        request,
+        "dossier.html",
+        user,
+        {
+            "d": found,
+            "a": found.record.agency,
+            "year": year,
+            "anchor": queries.finding_anchor,
+            "row_anchor": queries.cell_anchor,
+            "location_text": queries.location_text,
+        },
+    )
+
+
+@router.get("/documents/{document_id}/archive")
+def archived_copy(_user: Reader, session: DB, request: Request, document_id: int) -> Response:
+    """The archived bytes as fetched. Shown in a sandbox: the site's scripts never run on our origin."""
+    document = session.get(Document, document_id)
+    if document is None:
+        raise HTTPException(404, "文档不存在")
+    data = context(request).store.blobs.get(document.sha256)
+    extension = document.media_type.rsplit("/", 1)[-1].replace("vnd.openxmlformats-officedocument.", "")
+    return Response(
+        data,
+        media_type=document.media_type,
+        headers={
+            "content-security-policy": "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'",
+            "content-disposition": f'inline; filename="{document.agency_id}-{document.report_year}-v{document.version}.{extension}"',
+        },
+    )
+
+
+@router.post("/findings/{finding_id}/triage")
+async def triage(
+    request: Request,
+    user: Annotated[CurrentUser, Depends(form_actor(Role.SUPERVISOR))],
+    finding_id: int,
+    decision: Annotated[Decision, Form()],
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> RedirectResponse:
+    ctx = context(request)
+    with ctx.store.session() as session:
+        finding = queries.finding(session, finding_id)
+    if finding is None:
+        raise HTTPException(404, f"问题不存在：{finding_id}")
+    back = dossier_url(finding.agency_id, finding.report_year)
+    try:
+        decided = await ops_triage(ctx.store, ctx.ops, finding_id, decision, user.name, reason)
+    except (ValueError, OpsUnavailableError) as exc:
+        return _redirect(request, back, f"问题 #{finding_id} 未能处理：{exc}")
+    status = FINDING_STATUS_ZH[decided.status]
+    return _redirect(request, f"{back}#f-{finding_id}", f"问题 #{finding_id} 已标记为“{status}”（{user.name}）")
+
+
+async def _ops_action(request: Request, user: CurrentUser, action: str, agency_id: str, year: int) -> RedirectResponse:
+    ctx = context(request)
+    with ctx.store.session() as session:  # closed before waiting on the action, which writes
+        queries.require_agency(session, agency_id)
+    ops = ctx.ops
+    run = ops.recrawl if action == "recrawl" else ops.recheck
+    verb = "重新抓取" if action == "recrawl" else "重新检查"
+    try:
+        outcome: OpsOutcome = await run(agency_id, year, user.name)
+    except OpsUnavailableError as exc:
+        return _redirect(request, dossier_url(agency_id, year), f"{verb}未能执行：{exc}")
+    detail = f"：{outcome.detail}" if outcome.detail else ""
+    status = STATUS_ZH.get(outcome.status or "", outcome.status)
+    message = f"{verb}完成（工作流 {outcome.workflow_id}），当前状态：{status}{detail}"
+    return _redirect(request, dossier_url(agency_id, year), message)
+
+
+@router.post("/ops/recrawl")
+async def recrawl(
+    request: Request,
+    user: Annotated[CurrentUser, Depends(form_actor(Role.OPS))],
+    agency_id: AgencyId,
+    year: FormYear,
+) -> RedirectResponse:
+    return await _ops_action(request, user, "recrawl", agency_id, year)
+
+
+@router.post("/ops/recheck")
+async def recheck(
+    request: Request,
+    user: Annotated[CurrentUser, Depends(form_actor(Role.OPS))],
+    agency_id: AgencyId,
+    year: FormYear,
+) -> RedirectResponse:
+    return await _ops_action(request, user, "recheck", agency_id, year)
+
+
+@router.post("/ops/sweep")
+async def sweep(
+    request: Request, _user: Annotated[CurrentUser, Depends(form_actor(Role.OPS))], year: FormYear
+) -> RedirectResponse:
+    url = f"/matrix?year={year}"
+    try:
+        sweep_id = await context(request).ops.start_sweep(year)
+    except OpsUnavailableError as exc:
+        return _redirect(request, url, f"巡检未能启动：{exc}")
+    return _redirect(request, url, f"已启动 {year} 年度巡检（{sweep_id}），结果将陆续更新到本页")

@@ -1,0 +1,65 @@
+"""Constants and helpers of the web tests (fixtures are in conftest.py)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+from fastapi.testclient import TestClient
+
+from dwatch.config import Settings
+from sitefarm import Farm
+from sitefarm.plan import Scenario
+
+T = TypeVar("T")
+
+YEAR = 2025
+PASSWORD = "correct horse battery"
+SCENARIOS = [
+    Scenario.COMPLIANT,
+    Scenario.DEFECTIVE,
+    Scenario.LATE,
+    Scenario.MISSING,
+    Scenario.REPLACED,
+    Scenario.DOWN,
+    Scenario.DEFECTIVE,
+    Scenario.COMPLIANT,
+]
+# user name → roles; "chief" holds two roles, as a small office's head would.
+USERS = {
+    "sup": ["supervisor"],
+    "ops": ["ops"],
+    "aud": ["auditor"],
+    "chief": ["supervisor", "ops"],
+}
+
+
+def web_settings(data_dir: Path, **web: object) -> Settings:
+    return Settings.model_validate(
+        {
+            "data_dir": data_dir,
+            # The farm is on loopback: allowed here, and politeness can be brisk.
+            "crawl": {"allow_private_addresses": True, "per_host_interval": 0.05, "retry_backoff": 0.1},
+            "web": {"session_secret": "test-secret-of-sufficient-length", **web},
+        }
+    )
+
+
+def agency_with(farm: Farm, scenario: Scenario) -> str:
+    return next(a.agency_id for a in farm.agencies if a.scenario is scenario)
+
+
+def bearer(client: TestClient, user: str) -> dict[str, str]:
+    response = client.post("/api/v1/auth/token", json={"username": user, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to the end on a thread of its own: Playwright's sync API keeps an event loop
+    running on the main thread, where `asyncio.run` refuses to start another."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()

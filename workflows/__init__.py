@@ -1,0 +1,1 @@
+"""Deterministic Temporal workflows: the deadline sweep and the per-agency report."""

@@ -1,0 +1,171 @@
+"""DeadlineSweep(year, scope): check every agency in scope, a bounded sliding window at a time.
+
+One child AgencyReport per agency, id `report/{agency}/{year}`, abandoned on close so a report that
+is still being polled outlives the run that started it. Children signal `agency_done` when their
+first check is finished; the sweep continues as new every `per_run` agencies, carrying only its
+cursor and the ids in flight, so 10,000 agencies never make a large history. At the end it sends
+the supervisors' digest.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import FailureError, WorkflowAlreadyStartedError
+from temporalio.workflow import ParentClosePolicy
+
+with workflow.unsafe.imports_passed_through():
+    from activities.alerts import AlertActivities
+    from activities.runs import RunActivities
+    from activities.sweep import SweepActivities
+    from workflows.agency_report import CHINA, AgencyReport
+    from workflows.models import (
+        SCHEDULED_START,
+        AgencyOutcome,
+        AgencyReportInput,
+        DigestRequest,
+        PageRequest,
+        RunEnd,
+        RunRef,
+        SweepCarry,
+        SweepInput,
+        SweepProgress,
+        report_workflow_id,
+    )
+
+_STORE = {
+    "start_to_close_timeout": timedelta(minutes=1),
+    "retry_policy": RetryPolicy(maximum_interval=timedelta(seconds=30)),
+}
+_DIGEST = {
+    "start_to_close_timeout": timedelta(minutes=10),
+    "retry_policy": RetryPolicy(maximum_interval=timedelta(minutes=5)),
+}
+
+
+def _latest_year() -> int:
+    """The reporting year a scheduled sweep is about: the year before the one it is scheduled in
+    (the schedule's time, not the start time, so a backfill sweeps the year it stands for)."""
+    at = workflow.info().typed_search_attributes.get(SCHEDULED_START) or workflow.now()
+    return at.astimezone(CHINA).year - 1
+
+
+@workflow.defn
+class DeadlineSweep:
+    @workflow.init
+    def __init__(self, input: SweepInput) -> None:
+        self._input = input
+        self._year = input.year or _latest_year()
+        self._carry = input.carry or SweepCarry(run_pk=0, total=0)
+        self._in_flight = set(self._carry.in_flight)
+        # Children that finished before this sweep saw their start complete (or before a continue-as-new).
+        self._early = set(self._carry.early)
+        self._finished = False
+        self._digest_sent = 0
+
+    @workflow.run
+    async def run(self, input: SweepInput) -> SweepProgress:
+        info = workflow.info()
+        if input.carry is None:
+            ref = RunRef(workflow_id=info.workflow_id, run_id=info.run_id, kind="sweep")
+            self._carry.run_pk = await workflow.execute_activity_method(
+                RunActivities.begin_run, ref, **self._options(_STORE)
+            )
+            self._carry.total = await workflow.execute_activity_method(
+                SweepActivities.count_agencies, input.scope, **self._options(_STORE)
+            )
+        started_here = 0
+        while True:
+            if started_here >= input.per_run or info.is_continue_as_new_suggested():
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                carry = self._carry.model_copy(
+                    update={
+                        "in_flight": sorted(self._in_flight),
+                        "early": sorted(self._early),
+                        "runs": self._carry.runs + 1,
+                    }
+                )
+                workflow.continue_as_new(input.model_copy(update={"carry": carry, "year": self._year}))
+            page = await workflow.execute_activity_method(
+                SweepActivities.agency_page,
+                PageRequest(scope=input.scope, after=self._carry.cursor, limit=input.page),
+                **self._options(_STORE),
+            )
+            for agency_id in page:
+                await workflow.wait_condition(lambda: len(self._in_flight) < input.window)
+                await self._start(agency_id)
+                self._carry.cursor = agency_id
+                self._carry.started += 1
+                started_here += 1
+            if len(page) < input.page:
+                break
+        await workflow.wait_condition(lambda: not self._in_flight)
+        self._digest_sent = await workflow.execute_activity_method(
+            AlertActivities.digest,
+            DigestRequest(year=self._year, sweep_id=info.workflow_id, scope=input.scope),
+            **self._options(_DIGEST),
+        )
+        self._finished = True
+        await workflow.execute_activity_method(
+            RunActivities.end_run, RunEnd(run_pk=self._carry.run_pk), **self._options(_STORE)
+        )
+        return self.progress()
+
+    async def _start(self, agency_id: str) -> None:
+        sweep_id = workflow.info().workflow_id
+        child_id = report_workflow_id(agency_id, self._year)
+        child = AgencyReportInput(
+            agency_id=agency_id, year=self._year, sweep_id=sweep_id, heartbeat=self._input.heartbeat
+        )
+        for _ in range(2):
+            try:
+                await workflow.start_child_workflow(
+                    AgencyReport.run, child, id=child_id, parent_close_policy=ParentClosePolicy.ABANDON
+                )
+                break
+            except WorkflowAlreadyStartedError:
+                pass
+            try:
+                # Running already (polling, or started by ops): it checks again and reports here too.
+                await workflow.get_external_workflow_handle(child_id).signal(AgencyReport.join_sweep, sweep_id)
+                break
+            except FailureError:
+                continue  # it finished in between: start it again
+        if agency_id in self._early:
+            self._early.remove(agency_id)
+        else:
+            self._in_flight.add(agency_id)
+
+    def _options(self, options: dict[str, Any]) -> dict[str, Any]:
+        return {**options, "heartbeat_timeout": self._input.heartbeat}
+
+    @workflow.signal
+    def agency_done(self, outcome: AgencyOutcome) -> None:
+        if outcome.agency_id in self._in_flight:
+            self._in_flight.remove(outcome.agency_id)
+        else:
+            self._early.add(outcome.agency_id)
+        if outcome.failed:
+            self._carry.failed += 1
+        elif outcome.status is not None:
+            key = outcome.status.value
+            self._carry.by_status[key] = self._carry.by_status.get(key, 0) + 1
+
+    @workflow.query
+    def progress(self) -> SweepProgress:
+        done = sum(self._carry.by_status.values()) + self._carry.failed
+        return SweepProgress(
+            year=self._year,
+            total=self._carry.total,
+            started=self._carry.started,
+            done=done,
+            in_flight=len(self._in_flight),
+            failed=self._carry.failed,
+            by_status=dict(self._carry.by_status),
+            runs=self._carry.runs,
+            finished=self._finished,
+            digest_sent=self._digest_sent,
+        )
