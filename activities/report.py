@@ -19,7 +19,7 @@ from crawlers.discover import discover
 from crawlers.fetch import Fetcher
 from crawlers.models import Outcome
 from dwatch.config import Settings
-from dwatch.crawling import CrawlResult, archive, crawl_target, known_validators, load_agencies
+from dwatch.crawling import CrawlResult, archive, as_found, crawl_target, known_validators, load_agencies
 from dwatch.review import Review, review_crawl
 from dwatch.store.database import Store
 from dwatch.store.findings import StatusChange, change_status
@@ -137,17 +137,7 @@ class ReportActivities:
                     .order_by(Document.fetched_at.desc(), Document.id.desc())
                     .limit(1)
                 ).first()
-                if document is None:
-                    return None
-                return CrawlResult(
-                    agency_id=key.agency_id,
-                    year=key.year,
-                    outcome=Outcome.FOUND,
-                    document_url=document.url,
-                    sha256=document.sha256,
-                    version=document.version,
-                    published=document.published_on,
-                )
+                return as_found(document) if document is not None else None
 
         return await asyncio.to_thread(read)
 

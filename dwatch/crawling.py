@@ -97,6 +97,20 @@ def summarize(discovery: Discovery) -> CrawlResult:
     )
 
 
+def as_found(document: Document, *, insecure_tls: bool = False) -> CrawlResult:
+    """An archived document presented as a crawl that found it, so a re-check takes the review path."""
+    return CrawlResult(
+        agency_id=document.agency_id,
+        year=document.report_year,
+        outcome=Outcome.FOUND,
+        document_url=document.url,
+        sha256=document.sha256,
+        version=document.version,
+        published=document.published_on,
+        insecure_tls=insecure_tls,
+    )
+
+
 def archive(store: Store, discovery: Discovery) -> CrawlResult:
     """Record the discovered document (a new version only when its bytes changed)."""
     result = summarize(discovery)

@@ -15,10 +15,9 @@ from typing import Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
-from crawlers.models import Outcome
 from dwatch import ops as temporal_ops
 from dwatch.config import Settings
-from dwatch.crawling import CrawlResult, crawl, load_agencies
+from dwatch.crawling import as_found, crawl, load_agencies
 from dwatch.review import Review, review_crawl
 from dwatch.store.database import Store
 from dwatch.store.registry.models import AgencyRow
@@ -114,16 +113,7 @@ class LocalOps:
         if document is None:
             raise OpsUnavailableError("尚无已归档的文档，请先重新抓取")
         # The archived document, presented as a crawl that found it: the review path is then the same.
-        found = CrawlResult(
-            agency_id=agency_id,
-            year=year,
-            outcome=Outcome.FOUND,
-            document_url=document.url,
-            sha256=document.sha256,
-            version=document.version,
-            published=document.published_on,
-            insecure_tls=agency.insecure_tls,
-        )
+        found = as_found(document, insecure_tls=agency.insecure_tls)
         review = await asyncio.to_thread(review_crawl, self.store, agency, found)
         return _outcome("recheck", review)
 
