@@ -18,14 +18,6 @@ from dwatch.store.tables import Agency, AgencyStatus, ComplianceStatus, Document
 from reports.checks.catalogue import CATALOGUE
 from reports.checks.timeliness import DeadlineParams
 
-STATUS_ZH = {
-    ComplianceStatus.MISSING: "未发布",
-    ComplianceStatus.LATE: "逾期发布",
-    ComplianceStatus.DEFECTIVE: "存在错误",
-    ComplianceStatus.UNREACHABLE: "无法访问",
-    ComplianceStatus.UNPARSEABLE: "无法解析",
-    ComplianceStatus.COMPLIANT: "合格",
-}
 # Digest sections, in the order a supervisor acts on them; True: list each agency's findings.
 _SECTIONS: tuple[tuple[str, tuple[ComplianceStatus, ...], bool], ...] = (
     ("未发布", (ComplianceStatus.MISSING,), True),

@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 
 from dwatch.alerts.delivery import Delivery, Outgoing, dispatch
 from dwatch.alerts.facts import (
-    STATUS_ZH,
     ChangeContext,
     EscalationContext,
     TestContext,
@@ -31,6 +30,7 @@ from dwatch.alerts.facts import (
 from dwatch.alerts.messages import Format, Rendered, render
 from dwatch.alerts.routing import AlertKind, AlertScope, AlertSeverity, load_supervisors
 from dwatch.config import Settings
+from dwatch.labels import COMPLIANCE_STATUS_ZH
 from dwatch.review import Review
 from dwatch.store.database import Store
 from dwatch.store.registry.models import AgencyRow, SupervisorRow
@@ -71,8 +71,8 @@ def alert_on_review(
         supervisor=supervisor.name,
         year=review.year,
         agency=line,
-        current=STATUS_ZH[current],
-        previous=STATUS_ZH[previous] if previous else None,
+        current=COMPLIANCE_STATUS_ZH[current],
+        previous=COMPLIANCE_STATUS_ZH[previous] if previous else None,
         resolved=review.resolved,
     )
     base = f"{key_prefix}:{kind.value}:{agency.id}:{review.year}"

@@ -19,17 +19,18 @@ from dwatch.cli.common import console
 from dwatch.cli.temporal_ops import latest_year, run_command
 from dwatch.cli.up import embedded_settings, run_once
 from dwatch.config import Settings
+from dwatch.labels import COMPLIANCE_STATUS_ZH
 from dwatch.store.database import Store
 from dwatch.store.status import statuses
 from dwatch.store.tables import ComplianceStatus
 
-_STATUS_ZH = {
-    ComplianceStatus.COMPLIANT: "[green]合格[/]",
-    ComplianceStatus.DEFECTIVE: "[red]存在错误[/]",
-    ComplianceStatus.LATE: "[red]逾期发布[/]",
-    ComplianceStatus.MISSING: "[yellow]未发布[/]",
-    ComplianceStatus.UNREACHABLE: "[magenta]无法访问[/]",
-    ComplianceStatus.UNPARSEABLE: "[magenta]无法解析[/]",
+_STATUS_STYLE = {
+    ComplianceStatus.COMPLIANT: "green",
+    ComplianceStatus.DEFECTIVE: "red",
+    ComplianceStatus.LATE: "red",
+    ComplianceStatus.MISSING: "yellow",
+    ComplianceStatus.UNREACHABLE: "magenta",
+    ComplianceStatus.UNPARSEABLE: "magenta",
 }
 
 
@@ -63,7 +64,7 @@ def _summarise(settings: Settings, year: int) -> None:
     table.add_column("主要问题", overflow="fold", ratio=1)
     order = list(ComplianceStatus)
     for row in sorted(rows, key=lambda r: (order.index(ComplianceStatus(r.status)), r.agency_id)):
-        table.add_row(row.agency_id, _STATUS_ZH[ComplianceStatus(row.status)], escape(row.detail))
+        table.add_row(row.agency_id, _styled(ComplianceStatus(row.status)), escape(row.detail))
     console.print(table)
     console.print(
         f"数据保存在 {settings.data_dir}（SQLite：{settings.database_url}）。"
@@ -72,3 +73,7 @@ def _summarise(settings: Settings, year: int) -> None:
         f"\n示范收件箱：DWATCH_DATA_DIR={settings.data_dir} dwatch notify inbox",
         highlight=False,
     )
+
+
+def _styled(status: ComplianceStatus) -> str:
+    return f"[{_STATUS_STYLE[status]}]{COMPLIANCE_STATUS_ZH[status]}[/]"

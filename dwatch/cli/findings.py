@@ -13,12 +13,11 @@ from dwatch.cli import app
 from dwatch.cli.common import console, fail
 from dwatch.cli.db import open_store
 from dwatch.config import Settings
+from dwatch.labels import FINDING_STATUS_ZH
 from dwatch.store.audit import AuditRecord, audit
 from dwatch.store.findings import FindingQuery, query_findings
 from dwatch.store.tables import FindingStatus
 from dwatch.temporal.history import ui_link
-
-_STATUS_ZH = {"open": "待处理", "acknowledged": "已确认", "waived": "已豁免", "resolved": "已解决"}
 
 
 @app.command("findings")
@@ -59,7 +58,7 @@ def findings_command(
             str(r.report_year),
             r.rule_id,
             r.category,
-            _STATUS_ZH[r.status],
+            FINDING_STATUS_ZH[r.status],
             r.message_zh,
             f"{r.last_seen_at:%Y-%m-%d}",
         )
@@ -139,7 +138,7 @@ def print_audit(record: AuditRecord) -> None:
         )
     out(f"\n问题（{len(record.findings)}）", highlight=False)
     for f in record.findings:
-        out(f"  [{_STATUS_ZH[f.status]}] {f.rule_id} {f.category} {f.severity}：{f.message_zh}", highlight=False)
+        out(f"  [{FINDING_STATUS_ZH[f.status]}] {f.rule_id} {f.category} {f.severity}：{f.message_zh}", highlight=False)
         out(
             f"     指纹 {f.fingerprint}　首次 {f.first_seen_at:%Y-%m-%d}　最近 {f.last_seen_at:%Y-%m-%d}　共 {f.times_seen} 次",
             highlight=False,

@@ -27,6 +27,7 @@ from dwatch.cli import app
 from dwatch.cli.common import console, err_console, fail
 from dwatch.cli.db import open_store
 from dwatch.config import Settings
+from dwatch.labels import COMPLIANCE_STATUS_ZH
 from dwatch.store.status import statuses
 from dwatch.temporal import schedules, search
 from dwatch.temporal.client import connect
@@ -35,14 +36,6 @@ from dwatch.temporal.worker import worker
 from workflows.agency_report import CHINA
 from workflows.models import SweepProgress, report_workflow_id
 
-STATUS_ZH = {
-    "compliant": "合格",
-    "defective": "存在错误",
-    "late": "逾期发布",
-    "missing": "未发布",
-    "unreachable": "无法访问",
-    "unparseable": "无法解析",
-}
 _PHASE_ZH = {
     "starting": "启动",
     "crawling": "抓取中",
@@ -137,7 +130,7 @@ async def follow_sweep(client: Client, workflow_id: str) -> SweepProgress:
 
 
 def print_counts(by_status: dict[str, int]) -> None:
-    line = "　".join(f"{STATUS_ZH[s]} {by_status[s]}" for s in STATUS_ZH if by_status.get(s))
+    line = "　".join(f"{COMPLIANCE_STATUS_ZH[s]} {by_status[s]}" for s in COMPLIANCE_STATUS_ZH if by_status.get(s))
     console.print(line or "（无结果）", highlight=False)
 
 
@@ -169,7 +162,7 @@ def sweep_command(
 def _print_result(action: str, result: ops.OpsResult, settings: Settings) -> None:
     if result.status == "rejected":
         raise fail(f"{action}被拒绝：{result.detail}", code=1)
-    status = STATUS_ZH.get(result.status or "", result.status or "—")
+    status = COMPLIANCE_STATUS_ZH.get(result.status or "", result.status or "—")
     console.print(f"{action}完成：{status}　{result.detail}", highlight=False)
     console.print(f"工作流：{ui_link(settings.temporal, result.workflow_id, result.run_id)}", highlight=False)
 
@@ -265,7 +258,7 @@ async def _agency_status(settings: Settings, agency: str, year: int) -> None:
     state = await ops.agency_state(settings, agency, year)
     if state is None:
         raise fail(f"{agency} {year} 年度尚无工作流", code=1)
-    status = STATUS_ZH.get(state.status or "", "—")
+    status = COMPLIANCE_STATUS_ZH.get(state.status or "", "—")
     console.print(f"{agency} {year} 年度：{status}（{_PHASE_ZH[state.phase]}）{state.detail}", highlight=False)
     console.print(
         f"检查 {state.passes} 次　错误 {state.errors}　警告 {state.warnings}　通知 {state.alerts_sent} 条"

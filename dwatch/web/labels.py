@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Final
 
-from dwatch.store.tables import ComplianceStatus, FindingStatus
+from dwatch.labels import COMPLIANCE_STATUS_ZH, FINDING_STATUS_ZH
+from dwatch.store.tables import ComplianceStatus
 from reports.checks.findings import Category, Severity
 
 UNCHECKED: Final = "unchecked"  # an active agency without a status for the year yet
@@ -20,22 +21,8 @@ STATUS_ORDER: Final = (
     ComplianceStatus.COMPLIANT.value,
 )
 
-STATUS_ZH: Final = {
-    ComplianceStatus.COMPLIANT.value: "合格",
-    ComplianceStatus.DEFECTIVE.value: "存在错误",
-    ComplianceStatus.LATE.value: "逾期发布",
-    ComplianceStatus.MISSING.value: "未发布",
-    ComplianceStatus.UNREACHABLE.value: "无法访问",
-    ComplianceStatus.UNPARSEABLE.value: "无法解析",
-    UNCHECKED: "未检查",
-}
+STATUS_ZH: Final = {**COMPLIANCE_STATUS_ZH, UNCHECKED: "未检查"}
 
-FINDING_STATUS_ZH: Final = {
-    FindingStatus.OPEN.value: "待处理",
-    FindingStatus.ACKNOWLEDGED.value: "已确认",
-    FindingStatus.WAIVED.value: "已豁免",
-    FindingStatus.RESOLVED.value: "已解决",
-}
 
 SEVERITY_ZH: Final = {Severity.ERROR.value: "错误", Severity.WARNING.value: "警告", Severity.INFO.value: "提示"}
 
@@ -59,3 +46,5 @@ TABLE_ZH: Final = {
 
 RUN_STATUS_ZH: Final = {"running": "运行中", "completed": "已完成", "failed": "失败", "cancelled": "已取消"}
 NOTIFICATION_STATUS_ZH: Final = {"pending": "待发送", "sent": "已发送", "failed": "发送失败"}
+
+__all__ = ["FINDING_STATUS_ZH"]  # re-exported: templates and exports read every label from here
