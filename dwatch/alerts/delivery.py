@@ -27,7 +27,7 @@ from dwatch.alerts.routing import AlertKind, AlertScope, targets_for
 from dwatch.alerts.settings import AlertSettings
 from dwatch.redact import MASK, mask_url, redact_text
 from dwatch.store.database import Store
-from dwatch.store.notifications import NotificationRequest, create_notification, record_attempt
+from dwatch.store.notifications import NotificationRequest, create_notification, mark_in_flight, record_attempt
 from dwatch.store.registry.models import NotifyTarget, SupervisorRow
 from dwatch.store.tables import NotificationStatus
 
@@ -121,6 +121,12 @@ class _Job:
     problem: str | None = None  # a target apprise refused: fails without retries
 
 
+# Left on a notification from just before it is handed to apprise until its outcome is recorded. A
+# retry that finds it (the sender died in between) does not resend: one alert at most, the unknown
+# outcome visible in the delivery log.
+IN_FLIGHT = "投递过程中断，对方是否收到未知，不再自动重发"
+
+
 def dispatch(store: Store, settings: AlertSettings, outgoing: list[Outgoing]) -> list[Delivery]:
     """Record and deliver each message to each of its supervisor's routed targets."""
     done: list[Delivery] = []
@@ -150,8 +156,14 @@ def dispatch(store: Store, settings: AlertSettings, outgoing: list[Outgoing]) ->
                     ),
                 )
                 status, notification_id, attempts = row.status, row.id, row.attempts
+                interrupted = row.last_error == IN_FLIGHT
             if status == NotificationStatus.SENT.value:
                 done.append(_delivery(message.supervisor.id, target.url, key, "duplicate", attempts, notification_id))
+                continue
+            if interrupted:  # a process died while sending it: it may have arrived, so never again
+                done.append(
+                    _delivery(message.supervisor.id, target.url, key, "failed", attempts, notification_id, IN_FLIGHT)
+                )
                 continue
             jobs.append(_Job(message.supervisor.id, target.url, key, notification_id, channel, rendered[fmt], problem))
     if jobs:
@@ -170,6 +182,8 @@ def _deliver(store: Store, settings: AlertSettings, job: _Job) -> Delivery:
     for attempt in range(1, settings.retry_attempts + 1):
         if attempt > 1:
             time.sleep(min(settings.retry_backoff * 2 ** (attempt - 2), settings.retry_backoff_max))
+        with store.session() as session:
+            mark_in_flight(session, job.notification_id, IN_FLIGHT)
         sent, error = _send_parts(job.channel, parts, sent, job.url)
         _record(store, job, error)
         if error is None:

@@ -79,6 +79,11 @@ def record_attempt(
     session.execute(update(Notification).where(Notification.id == notification_id).values(values))
 
 
+def mark_in_flight(session: Session, notification_id: int, marker: str) -> None:
+    """Note, before handing the message over, that it may reach the recipient from now on."""
+    session.execute(update(Notification).where(Notification.id == notification_id).values(last_error=marker))
+
+
 def attempts(session: Session, notification_id: int) -> Sequence[NotificationAttempt]:
     stmt = select(NotificationAttempt).where(NotificationAttempt.notification_id == notification_id)
     return session.scalars(stmt.order_by(NotificationAttempt.attempted_at, NotificationAttempt.id)).all()

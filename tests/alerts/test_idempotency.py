@@ -8,10 +8,10 @@ from alerts.receivers import Mail, Web, agency, mailto
 from alerts.support import YEAR, finding, record_review
 from sqlalchemy import select
 
-from dwatch.alerts.delivery import target_key
+from dwatch.alerts.delivery import IN_FLIGHT, target_key
 from dwatch.alerts.service import alert_on_review, send_digest
 from dwatch.config import Settings
-from dwatch.store.notifications import NotificationRequest, create_notification
+from dwatch.store.notifications import NotificationRequest, create_notification, mark_in_flight
 from dwatch.store.registry.models import AgencyRow
 from dwatch.store.tables import ComplianceStatus, Notification
 
@@ -61,6 +61,28 @@ def test_a_pending_notification_left_by_a_crash_is_sent_by_the_next_run(
 
     assert (first.status, first.key, second.status) == ("sent", key, "duplicate")
     assert len(web.at("/county")) == 1
+
+
+def test_a_notification_interrupted_while_sending_is_never_sent_again(
+    make_store: Any, settings: Settings, web: Web
+) -> None:
+    store = make_store(
+        [{"id": "county", "name": "县政务公开办", "notify": [{"url": f"json://127.0.0.1:{web.port}/county"}]}],
+        [agency("a2", "county")],
+    )
+    record_review(store, "a2", ComplianceStatus.MISSING)
+    url = f"json://127.0.0.1:{web.port}/county"
+    key = target_key(f"digest:sweep-1:{YEAR}:county", url)
+    with store.session() as session:  # handed to apprise, then the process died before the outcome was recorded
+        row, _ = create_notification(
+            session, NotificationRequest(idempotency_key=key, recipient="县", target_url=url, subject="s", body="b")
+        )
+        mark_in_flight(session, row.id, IN_FLIGHT)
+
+    [again] = send_digest(store, settings, YEAR, sweep_id="sweep-1")
+
+    assert (again.status, again.error) == ("failed", IN_FLIGHT)
+    assert web.at("/county") == []
 
 
 def test_a_retried_review_alerts_once_per_state_change(
