@@ -1,7 +1,7 @@
 """Thin, idempotent Temporal activities over dwatch.crawling, dwatch.review, dwatch.alerts and the store.
 
-`Activities` holds what they share in one worker: the store, the settings and one crawler (its
-per-host politeness limits then hold across all the agencies the worker checks at once).
+They come in three kinds, one task queue each, so each scales on workers of its own: the store and
+alert activities beside the workflows, the I/O-bound crawls, and the CPU-bound reviews.
 """
 
 from __future__ import annotations
@@ -10,8 +10,12 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any
 
+from temporalio.client import Client
+
 from activities.alerts import AlertActivities
+from activities.crawl import CrawlActivities
 from activities.report import ReportActivities
+from activities.review import ReviewActivities
 from activities.runs import RunActivities
 from activities.sweep import SweepActivities
 from crawlers.fetch import Fetcher
@@ -19,25 +23,32 @@ from dwatch.config import Settings
 from dwatch.store.database import Store
 
 
-def all_activities(
-    store: Store, settings: Settings, fetcher: Fetcher, reviewers: Executor | None = None
-) -> list[Callable[..., Any]]:
-    report = ReportActivities(store, settings, fetcher, reviewers)
+def workflow_activities(store: Store, settings: Settings, client: Client) -> list[Callable[..., Any]]:
+    """Short store and alert work the workflows do between crawling and reviewing, and starting a
+    sweep's agencies."""
+    report = ReportActivities(store, settings)
     alerts = AlertActivities(store, settings)
     runs = RunActivities(store)
-    sweep = SweepActivities(store)
+    sweep = SweepActivities(store, client)
     return [
         runs.begin_run,
         runs.end_run,
         report.agency_info,
-        report.crawl,
-        report.poll_missing,
         report.latest_document,
-        report.review,
         report.waive,
         alerts.alert,
         alerts.escalate,
         alerts.digest,
         sweep.count_agencies,
         sweep.agency_page,
+        sweep.start_reports,
     ]
+
+
+def crawl_activities(store: Store, fetcher: Fetcher) -> list[Callable[..., Any]]:
+    crawl = CrawlActivities(store, fetcher)
+    return [crawl.crawl, crawl.poll_missing]
+
+
+def review_activities(store: Store, reviewers: Executor | None = None) -> list[Callable[..., Any]]:
+    return [ReviewActivities(store, reviewers).review]

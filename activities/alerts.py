@@ -39,7 +39,12 @@ class AlertActivities:
     async def escalate(self, request: EscalationRequest) -> int:
         def send() -> int:
             deliveries = escalate_missing(
-                self.store, self.settings, request.year, today=request.today, key_prefix=request.key_prefix
+                self.store,
+                self.settings,
+                request.year,
+                today=request.today,
+                key_prefix=request.key_prefix,
+                agency_ids=[request.agency_id] if request.agency_id else None,
             )
             return len(deliveries)
 

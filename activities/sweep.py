@@ -1,4 +1,5 @@
-"""Activities of a sweep: which agencies it covers, a page at a time (ids only, never the rows)."""
+"""Activities of a sweep: which agencies it covers, a page at a time (ids only, never the rows), and
+starting their AgencyReport workflows a batch at a time."""
 
 from __future__ import annotations
 
@@ -6,10 +7,11 @@ import asyncio
 
 from sqlalchemy import Select, func, select
 from temporalio import activity
+from temporalio.client import Client
 
 from dwatch.store.database import Store
 from dwatch.store.tables import Agency
-from workflows.models import PageRequest, SweepScope
+from workflows.models import AgencyReportInput, PageRequest, StartReportsRequest, SweepScope, report_workflow_id
 
 
 def scope_query(scope: SweepScope) -> Select[tuple[str]]:
@@ -26,8 +28,37 @@ def scope_query(scope: SweepScope) -> Select[tuple[str]]:
 
 
 class SweepActivities:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, client: Client) -> None:
         self.store = store
+        self.client = client
+
+    @activity.defn
+    async def start_reports(self, request: StartReportsRequest) -> None:
+        """Signal-with-start each agency's workflow: started with the sweep in its input, or, already
+        running (polling, started by ops), told to check again and report to this sweep too. Directly
+        through the frontend, a batch at once: child workflows would each wait on the server's task
+        queues, and a sweep of thousands then starts a few agencies a second. Safe to retry: a
+        workflow ignores a sweep it has joined already."""
+        queue = activity.info().task_queue  # the workflows' queue, where AgencyReport runs too
+
+        async def start(agency_id: str) -> None:
+            report = AgencyReportInput(
+                agency_id=agency_id,
+                year=request.year,
+                sweep_id=request.sweep_id,
+                heartbeat=request.heartbeat,
+                queues=request.queues,
+            )
+            await self.client.start_workflow(
+                "AgencyReport",
+                report,
+                id=report_workflow_id(agency_id, request.year),
+                task_queue=queue,
+                start_signal="join_sweep",
+                start_signal_args=[request.sweep_id],
+            )
+
+        await asyncio.gather(*(start(agency_id) for agency_id in request.agency_ids))
 
     @activity.defn
     async def count_agencies(self, scope: SweepScope) -> int:

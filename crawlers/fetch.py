@@ -19,7 +19,7 @@ import httpx
 
 from crawlers.errors import FetchError
 from crawlers.models import Conditional, CrawlTarget, Fetched, FetchFailure, FetchPolicy
-from crawlers.politeness import Politeness
+from crawlers.politeness import Politeness, SharedGates
 from crawlers.safety import check_address, host_allowed
 
 _RETRY_STATUSES = {429, 500, 502, 503, 504}
@@ -38,9 +38,9 @@ def _caused_by_tls(exc: BaseException) -> bool:
 class Fetcher:
     """One per crawl process: it owns the connection pools, the politeness gates and robots.txt cache."""
 
-    def __init__(self, policy: FetchPolicy | None = None) -> None:
+    def __init__(self, policy: FetchPolicy | None = None, shared_gates: SharedGates | None = None) -> None:
         self.policy = policy or FetchPolicy()
-        self._politeness = Politeness(self.policy.per_host_concurrency, self.policy.per_host_interval)
+        self._politeness = Politeness(self.policy.per_host_concurrency, self.policy.per_host_interval, shared_gates)
         # Bounds sockets and memory however many agencies are crawled at once; the pool is as large,
         # so a request holding a slot never waits for a connection.
         self._in_flight = asyncio.Semaphore(self.policy.max_in_flight)

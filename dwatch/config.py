@@ -1,7 +1,9 @@
 """Application settings, read from `DWATCH_*` environment variables.
 
 Each top-level field `foo` is read from `DWATCH_FOO`; a nested settings group `bar` (a model with
-fields of its own) reads `DWATCH_BAR__FIELD`. Later parts of the service add their group (Temporal,
+fields of its own) reads `DWATCH_BAR__FIELD`. Any of them may instead be given as `…_FILE`, the path
+of a file holding the value (the Docker and Kubernetes secrets convention), so secrets such as the
+database password never sit in the environment. Later parts of the service add their group (Temporal,
 web, …) as one more field here, and nothing else changes.
 """
 
@@ -16,10 +18,12 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from crawlers.models import FetchPolicy
 from dwatch.alerts.settings import AlertSettings
+from dwatch.observability.settings import ObservabilitySettings
 from dwatch.temporal.settings import TemporalSettings
 from dwatch.web.settings import WebSettings
 
 ENV_PREFIX = "DWATCH_"
+FILE_SUFFIX = "_FILE"
 
 
 DEFAULT_DATA_DIR = Path("var")
@@ -35,6 +39,9 @@ class Settings(BaseModel):
     temporal: TemporalSettings = Field(default_factory=TemporalSettings, description="Temporal service and workers")
     alerts: AlertSettings = Field(default_factory=AlertSettings, description="alerts to supervisors")
     web: WebSettings = Field(default_factory=WebSettings, description="the dashboard and JSON API")
+    observability: ObservabilitySettings = Field(
+        default_factory=ObservabilitySettings, description="metrics, traces and logs"
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -65,4 +72,14 @@ def _read_env(model: type[BaseModel], env: Mapping[str, str], prefix: str) -> di
                 values[name] = nested
         elif key in env:
             values[name] = env[key]
+        elif f"{key}{FILE_SUFFIX}" in env:
+            values[name] = _read_secret_file(f"{key}{FILE_SUFFIX}", Path(env[f"{key}{FILE_SUFFIX}"]))
     return values
+
+
+def _read_secret_file(key: str, path: Path) -> str:
+    try:
+        # Secret files usually end with a newline the value never has.
+        return path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ValueError(f"{key}: cannot read {path}: {exc.strerror}") from exc

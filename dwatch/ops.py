@@ -7,7 +7,7 @@ first pass is the one asked for. Every action therefore lands in a history audit
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
@@ -21,6 +21,7 @@ from temporalio.common import WorkflowIDConflictPolicy
 
 from dwatch.config import Settings
 from dwatch.temporal.client import connect
+from dwatch.temporal.routing import heartbeat, task_queues
 from workflows.agency_report import AgencyReport
 from workflows.models import (
     AgencyReportInput,
@@ -57,7 +58,8 @@ async def start_sweep(
             year=year,
             scope=scope,
             window=settings.temporal.sweep_window,
-            heartbeat=timedelta(seconds=settings.temporal.heartbeat_timeout),
+            heartbeat=heartbeat(settings.temporal),
+            queues=task_queues(settings.temporal),
         ),
         id=workflow_id,
         task_queue=settings.temporal.task_queue,
@@ -102,7 +104,8 @@ async def _report_update(
             agency_id=agency_id,
             year=year,
             first=first,
-            heartbeat=timedelta(seconds=settings.temporal.heartbeat_timeout),
+            heartbeat=heartbeat(settings.temporal),
+            queues=task_queues(settings.temporal),
         ),
         id=report_workflow_id(agency_id, year),
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,

@@ -8,7 +8,7 @@ refuse a masked URL instead of silently overwriting the real one.
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 MASK = "****"
 _URL_IN_TEXT = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[A-Za-z0-9\-._~:/?#\[\]@!$&()*+,;=%]+")  # ASCII only
@@ -46,3 +46,33 @@ def _mask_match(match: re.Match[str]) -> str:
     # Punctuation right after a URL belongs to the sentence, not to the URL.
     url = match.group(0).rstrip(_TRAILING)
     return mask_url(url) + match.group(0)[len(url) :]
+
+
+# A web address carries a secret when it has credentials, a secret-named query parameter or a
+# token-like path segment (webhook URLs); any other scheme is a notification target (apprise).
+_SECRET_PARAM = re.compile(r"token|key|secret|sign|pass|auth|credential|session", re.IGNORECASE)
+_TOKEN_SEGMENT = re.compile(r"^(?=.*\d)(?=.*[A-Za-z])[A-Za-z0-9_-]{20,}$")
+
+
+def carries_secret(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+        query = parse_qsl(parts.query, keep_blank_values=True)
+    except ValueError:
+        return True
+    if parts.scheme.lower() not in ("http", "https") or "@" in parts.netloc:
+        return True
+    return any(_SECRET_PARAM.search(name) for name, _ in query) or any(
+        _TOKEN_SEGMENT.match(segment) for segment in parts.path.split("/")
+    )
+
+
+def redact_secrets(text: str) -> str:
+    """Mask the URLs in free text that carry secrets; plain web addresses stay readable (for logs,
+    which name the crawled pages)."""
+
+    def mask(match: re.Match[str]) -> str:
+        url = match.group(0).rstrip(_TRAILING)
+        return _mask_match(match) if carries_secret(url) else match.group(0)
+
+    return _URL_IN_TEXT.sub(mask, text)

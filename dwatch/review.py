@@ -6,6 +6,10 @@ unparseable from the parser, late / defective / compliant from the findings.
 
 from __future__ import annotations
 
+import time
+from collections import Counter
+
+from opentelemetry import trace
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,9 +26,20 @@ from reports.checks import run_checks
 from reports.checks.catalogue import CATALOGUE
 from reports.checks.findings import CheckContext, Finding, Severity
 from reports.model import AnnualReport, DateSource
-from reports.parsers import ParseError, parse_document
+from reports.parsers import ParseError, parse_document, sniff
 
 _LATE_RULE = "TIME-01"
+_tracer = trace.get_tracer(__name__)
+
+
+class RuleTally(BaseModel):
+    """How many findings one rule raised at one severity (for the metrics of the worker process)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rule_id: str
+    severity: str
+    count: int
 
 
 class Review(BaseModel):
@@ -43,6 +58,12 @@ class Review(BaseModel):
     opened: int = 0
     resolved: int = 0
     previous_status: ComplianceStatus | None = None  # before this review: alerts fire on the change
+    # What the metrics count, recorded by the activity from this model (the review may have run in a
+    # child process): the format of the document parsed, durations, every finding by rule and severity.
+    document_format: str | None = None  # pdf, docx, html, text or unknown; None: no document was parsed
+    parse_seconds: float | None = None
+    check_seconds: float | None = None
+    findings_by_rule: list[RuleTally] = []
 
 
 def status_of(findings: list[Finding]) -> ComplianceStatus:
@@ -88,19 +109,30 @@ def review_document(
         if document is None:
             raise KeyError(document_id)
         data = store.blobs.get(document.sha256)
-        try:
-            report = parse_document(data, document.final_url, content_type=document.media_type)
-        except ParseError as exc:
-            return Review(
-                agency_id=agency.id,
-                year=year,
-                status=ComplianceStatus.UNPARSEABLE,
-                detail=str(exc),
-                document_id=document_id,
-            )
+        document_format = _format_of(data)
+        traced = {"agency_id": agency.id, "year": year, "format": document_format}
+        started = time.perf_counter()
+        with _tracer.start_as_current_span("parse", attributes=traced) as span:
+            try:
+                report = parse_document(data, document.final_url, content_type=document.media_type)
+            except ParseError as exc:
+                span.set_attribute("outcome", "unparseable")
+                return Review(
+                    agency_id=agency.id,
+                    year=year,
+                    status=ComplianceStatus.UNPARSEABLE,
+                    detail=str(exc),
+                    document_id=document_id,
+                    document_format=document_format,
+                    parse_seconds=time.perf_counter() - started,
+                )
+        parse_seconds = time.perf_counter() - started
         report_id = save_report(session, document_id, report)
         context = _context(session, agency, year, document, insecure_tls)
-        findings = run_checks(report, previous_report(session, agency.id, year), context)
+        started = time.perf_counter()
+        with _tracer.start_as_current_span("check", attributes=traced):
+            findings = run_checks(report, previous_report(session, agency.id, year), context)
+        check_seconds = time.perf_counter() - started
         recorded = record_check_run(
             session,
             CheckRunInput(
@@ -125,7 +157,21 @@ def review_document(
         top_findings=[f.message_zh for f in findings if f.severity is not Severity.INFO][:3],
         opened=len(recorded.opened) + len(recorded.reopened),
         resolved=len(recorded.resolved),
+        document_format=document_format,
+        parse_seconds=parse_seconds,
+        check_seconds=check_seconds,
+        findings_by_rule=[
+            RuleTally(rule_id=rule_id, severity=severity, count=count)
+            for (rule_id, severity), count in sorted(Counter((f.rule_id, f.severity.value) for f in findings).items())
+        ],
     )
+
+
+def _format_of(data: bytes) -> str:
+    try:
+        return sniff(data).name.lower()
+    except ParseError:
+        return "unknown"
 
 
 def review_crawl(store: Store, agency: AgencyRow, crawl: CrawlResult, *, operation_key: str | None = None) -> Review:

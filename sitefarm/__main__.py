@@ -1,14 +1,18 @@
 """Serve a farm in the foreground: `python -m sitefarm --agencies 1000 --year 2024 [--latency 0.05]`.
 
 Prints one line `ready PORT` once every site listens (and, with --prerender, every document is
-rendered), then serves until interrupted. Benchmarks run the farm this way, in its own process.
+rendered), then serves until interrupted (SIGTERM or SIGINT); `--stats` then records per host the
+requests, the most in flight at once and the shortest gap between two request starts. Benchmarks
+run the farm this way, in its own process.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import signal
 import threading
+from pathlib import Path
 
 from sitefarm import Farm, plan
 
@@ -21,6 +25,7 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every response")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--prerender", action="store_true", help="render every report before announcing ready")
+    parser.add_argument("--stats", type=Path, help="on exit, write what each host saw (JSON): requests, politeness")
     args = parser.parse_args()
     farm = Farm(plan(args.agencies, args.year, args.seed), args.year, args.seed, args.latency)
     if args.prerender:
@@ -32,6 +37,10 @@ def main() -> None:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     stop.wait()
     farm.stop()
+    if args.stats:
+        server = farm.server
+        stats = {"requests": server.requests, "max_in_flight": server.max_in_flight, "min_gap": server.min_gap}
+        args.stats.write_text(json.dumps(stats, indent=1))
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -61,6 +62,9 @@ class MultiHostServer:
         self.in_flight: Counter[str] = Counter()
         self.max_in_flight: Counter[str] = Counter()
         self.requests: Counter[str] = Counter()
+        # The shortest time between two request starts per host: politeness as the site sees it.
+        self.min_gap: dict[str, float] = {}
+        self._last_start: dict[str, float] = {}
 
     async def listen(self, addresses: list[str], port: int = 0) -> int:
         """Listen on every address at one port (chosen on the first address when 0); returns the port."""
@@ -99,6 +103,11 @@ class MultiHostServer:
     async def _answer(self, request: Request, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
         """Serve one request; False when the connection must end."""
         self.requests[request.host] += 1
+        now = time.monotonic()
+        if request.host in self._last_start:
+            gap = now - self._last_start[request.host]
+            self.min_gap[request.host] = min(gap, self.min_gap.get(request.host, gap))
+        self._last_start[request.host] = now
         self.in_flight[request.host] += 1
         self.max_in_flight[request.host] = max(self.max_in_flight[request.host], self.in_flight[request.host])
         try:

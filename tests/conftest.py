@@ -1,7 +1,63 @@
+"""Shared fixtures: the Temporal dev server, and fresh PostgreSQL databases.
+
+PostgreSQL: uniquely named databases on the server at 127.0.0.1:5432 (created through the `test`
+database, dropped at the end of the session), so parallel runs never collide. An unreachable server
+fails the PostgreSQL tests when CI is set, and skips them with the reason otherwise.
+"""
+
 from __future__ import annotations
 
+import os
 import sys
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import OperationalError
 
 # Tests import their shared helpers (tests/corpus.py, …) as top-level modules.
 sys.path.insert(0, str(Path(__file__).parent))
+
+from dwatch.store.database import normalise_url
+from dwatch.temporal.worker import cache_workflow_bytecode
+
+
+def pytest_configure() -> None:
+    # Tests run workers of their own, too: their sandboxes must find the workflow modules compiled.
+    cache_workflow_bytecode()
+
+
+PG_ADMIN_URL = os.environ.get("DWATCH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(scope="session")
+def pg_databases() -> Iterator[Callable[[], str]]:
+    """A factory of fresh, empty PostgreSQL databases, all dropped at the end of the session."""
+    admin = create_engine(normalise_url(PG_ADMIN_URL), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except OperationalError as exc:
+        admin.dispose()
+        reason = f"PostgreSQL at {PG_ADMIN_URL} is unreachable: {exc.orig}"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    created: list[str] = []
+
+    def create() -> str:
+        name = f"dwatch_test_{uuid.uuid4().hex[:12]}"
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        created.append(name)
+        url: URL = normalise_url(PG_ADMIN_URL).set(database=name)
+        return url.render_as_string(hide_password=False)
+
+    yield create
+    with admin.connect() as connection:
+        for name in created:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()

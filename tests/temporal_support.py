@@ -5,19 +5,43 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 from uuid import uuid4
 
+from sqlalchemy import func, select
 from temporalio.client import Client
 
+from dwatch.alerts.inbox import arrived_twice, read_inbox
 from dwatch.config import Settings
+from dwatch.store.database import Store
+from dwatch.store.tables import AgencyStatus
 from dwatch.temporal.client import connect
+from dwatch.temporal.devserver import DevServer, free_port
 from dwatch.temporal.worker import worker
+from workflows.models import SweepProgress
 
 DWATCH = Path(sys.executable).parent / "dwatch"
+T = TypeVar("T")
 YEAR = 2025  # the latest reporting year on the test machine's clock: grace periods have ended
+
+
+@contextmanager
+def ready_dev_server(directory: Path) -> Iterator[DevServer]:
+    """A dev server on a database file in `directory`, ready for clients; stopped on exit."""
+    with DevServer(directory / "temporal.sqlite", free_port()) as server:
+        run_async(server.wait_ready())
+        yield server
+
+
+def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to the end on a thread of its own: Playwright's sync API keeps an event loop
+    running on the main thread, where `asyncio.run` refuses to start another."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def env_for(data_dir: Path, address: str, **temporal: str) -> dict[str, str]:
@@ -58,3 +82,17 @@ async def eventually(check: Callable[[], Awaitable[bool]], timeout: float, what:
         if time.monotonic() > deadline:
             raise TimeoutError(what)
         await asyncio.sleep(0.2)
+
+
+def assert_sweep_complete(settings: Settings, progress: SweepProgress, agencies: int) -> None:
+    """Every agency processed once, none failed, a status stored for each, and no alert arrived twice."""
+    assert progress.finished and progress.done == agencies and progress.failed == 0
+    store = Store.open(settings)
+    try:
+        with store.session() as session:
+            assert session.scalar(select(func.count()).select_from(AgencyStatus)) == agencies
+    finally:
+        store.close()
+    arrived = read_inbox(settings.data_dir)
+    assert arrived
+    assert not arrived_twice(arrived)

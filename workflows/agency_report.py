@@ -18,7 +18,9 @@ from temporalio.exceptions import ActivityError, ApplicationError, FailureError
 
 with workflow.unsafe.imports_passed_through():
     from activities.alerts import AlertActivities
+    from activities.crawl import CrawlActivities
     from activities.report import ReportActivities
+    from activities.review import ReviewActivities
     from activities.runs import RunActivities
     from workflows.models import (
         AGENCY_ID,
@@ -46,14 +48,11 @@ with workflow.unsafe.imports_passed_through():
         WaiveRequest,
         WaiveResult,
     )
+    from workflows.store_calls import StoreCalls
 
 # Deadlines and grace periods are calendar days in China (no daylight saving: a fixed offset is exact).
 CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
 
-_STORE = {
-    "start_to_close_timeout": timedelta(minutes=1),
-    "retry_policy": RetryPolicy(maximum_interval=timedelta(seconds=30)),
-}
 # The crawler bounds each request itself; the activity timeout only catches a lost worker.
 _CRAWL = {"start_to_close_timeout": timedelta(minutes=5), "retry_policy": RetryPolicy(maximum_attempts=5)}
 _REVIEW = {"start_to_close_timeout": timedelta(minutes=5), "retry_policy": RetryPolicy(maximum_attempts=5)}
@@ -70,8 +69,10 @@ class AgencyReport:
     @workflow.init
     def __init__(self, input: AgencyReportInput) -> None:
         self._input = input
+        self._store = StoreCalls(input.heartbeat)  # asks its patch now, at the start of the run
         self._state = AgencyReportState(agency_id=input.agency_id, year=input.year)
         self._sweeps = [input.sweep_id] if input.sweep_id else []
+        self._joined = set(self._sweeps)  # every sweep this run reports (or reported) to
         # The first pass is a pending request like any other, so an update that started this
         # workflow (update-with-start) is answered by it instead of asking for a second one.
         self._wanted: Work | None = input.first
@@ -81,16 +82,12 @@ class AgencyReport:
     @workflow.run
     async def run(self, input: AgencyReportInput) -> AgencyReportState:
         info = workflow.info()
-        self._run_pk = await workflow.execute_activity_method(
-            RunActivities.begin_run,
-            RunRef(workflow_id=info.workflow_id, run_id=info.run_id, kind="report"),
-            **self._options(_STORE),
+        self._run_pk = await self._store(
+            RunActivities.begin_run, RunRef(workflow_id=info.workflow_id, run_id=info.run_id, kind="report")
         )
         try:
-            agency = await workflow.execute_activity_method(
-                ReportActivities.agency_info,
-                AgencyYear(agency_id=input.agency_id, year=input.year),
-                **self._options(_STORE),
+            agency = await self._store(
+                ReportActivities.agency_info, AgencyYear(agency_id=input.agency_id, year=input.year)
             )
             workflow.upsert_search_attributes(
                 [
@@ -132,17 +129,17 @@ class AgencyReport:
         key = AgencyYear(agency_id=self._input.agency_id, year=self._input.year)
         request = CrawlRequest(agency_id=key.agency_id, year=key.year, run_pk=self._run_pk)
         if crawl is None and work == "recheck":
-            crawl = await workflow.execute_activity_method(
-                ReportActivities.latest_document, key, **self._options(_STORE)
-            )
+            crawl = await self._store(ReportActivities.latest_document, key)
         if crawl is None:
             self._state.phase = "crawling"
-            crawl = await workflow.execute_activity_method(ReportActivities.crawl, request, **self._options(_CRAWL))
+            crawl = await workflow.execute_activity_method(
+                CrawlActivities.crawl, request, **self._options(_CRAWL, queue="crawl")
+            )
         self._state.phase = "checking"
         review = await workflow.execute_activity_method(
-            ReportActivities.review,
+            ReviewActivities.review,
             ReviewRequest(agency_id=key.agency_id, year=key.year, run_pk=self._run_pk, crawl=crawl),
-            **self._options(_REVIEW),
+            **self._options(_REVIEW, queue="review"),
         )
         # Alert on the change from the status this workflow last knew, not the one the review read
         # back: a review retried after it had stored its status would otherwise see no change.
@@ -180,10 +177,10 @@ class AgencyReport:
     async def _poll(self, agency: AgencyInfo, grace_end: datetime) -> None:
         self._state.phase, self._state.polling_until = "polling", agency.escalate_on
         poll = workflow.start_activity_method(
-            ReportActivities.poll_missing,
+            CrawlActivities.poll_missing,
             CrawlRequest(agency_id=agency.agency_id, year=self._input.year, run_pk=self._run_pk),
             start_to_close_timeout=_CRAWL["start_to_close_timeout"],
-            heartbeat_timeout=self._input.heartbeat,
+            **self._options({}, queue="crawl"),
             schedule_to_close_timeout=grace_end - workflow.now(),
             retry_policy=RetryPolicy(
                 initial_interval=self._input.poll_interval,
@@ -211,12 +208,13 @@ class AgencyReport:
 
     async def _escalate(self) -> None:
         self._state.phase = "escalating"
-        # Escalation covers every missing report of the year: a key shared by all agencies' workflows
-        # makes the first one to escalate on a day send, and the others find it sent.
+        # Each workflow escalates its own agency; the key (agency, parent, period) makes a retried or
+        # re-run escalation find it sent.
         await workflow.execute_activity_method(
             AlertActivities.escalate,
             EscalationRequest(
                 year=self._input.year,
+                agency_id=self._input.agency_id,
                 today=workflow.now().astimezone(CHINA).date(),
                 key_prefix=f"escalation/{self._input.year}",
             ),
@@ -236,10 +234,13 @@ class AgencyReport:
 
     async def _end(self, status: Literal["completed", "failed"], error: str | None = None) -> None:
         end = RunEnd(run_pk=self._run_pk, status=status, error=error)
-        await workflow.execute_activity_method(RunActivities.end_run, end, **self._options(_STORE))
+        await self._store(RunActivities.end_run, end)
 
-    def _options(self, options: dict[str, Any]) -> dict[str, Any]:
-        return {**options, "heartbeat_timeout": self._input.heartbeat}
+    def _options(self, options: dict[str, Any], queue: Literal["crawl", "review"] | None = None) -> dict[str, Any]:
+        options = {**options, "heartbeat_timeout": self._input.heartbeat}
+        if queue is not None and self._input.queues is not None:
+            options["task_queue"] = getattr(self._input.queues, queue)
+        return options
 
     def _result(self) -> PassResult:
         info = workflow.info()
@@ -261,9 +262,12 @@ class AgencyReport:
 
     @workflow.signal
     def join_sweep(self, sweep_id: str) -> None:
-        """A sweep found this workflow running: check again now, and report to that sweep too."""
-        if sweep_id not in self._sweeps:
-            self._sweeps.append(sweep_id)
+        """A sweep found this workflow running: check again now, and report to that sweep too. A sweep
+        joined already (the start's own signal, a retried start) changes nothing."""
+        if sweep_id in self._joined:
+            return
+        self._joined.add(sweep_id)
+        self._sweeps.append(sweep_id)
         self._wanted = "crawl"
 
     @workflow.update
@@ -288,10 +292,9 @@ class AgencyReport:
 
     @workflow.update
     async def waive(self, request: WaiveRequest) -> WaiveResult:
-        result = await workflow.execute_activity_method(
+        result = await self._store(
             ReportActivities.waive,
             WaiveActivityInput(agency_id=self._input.agency_id, year=self._input.year, **request.model_dump()),
-            **self._options(_STORE),
         )
         self._state.waived.append(result.fingerprint)
         return result

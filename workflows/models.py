@@ -43,9 +43,17 @@ class _Model(BaseModel):
 # --- AgencyReport ---------------------------------------------------------------------------------
 
 
+class TaskQueues(_Model):
+    """Where the per-kind activities run, so crawl and review workers scale apart from the workflows."""
+
+    crawl: str
+    review: str
+
+
 class AgencyReportInput(_Model):
     agency_id: str
     year: int
+    queues: TaskQueues | None = Field(default=None, description="None: every activity on the workflow's queue")
     sweep_id: str | None = Field(default=None, description="the sweep to tell when the first check is done")
     first: Literal["crawl", "recheck"] = "crawl"
     poll_interval: timedelta = Field(default=timedelta(hours=6), description="how often a missing report is polled")
@@ -103,6 +111,7 @@ class AlertRequest(_Model):
 
 class EscalationRequest(_Model):
     year: int
+    agency_id: str | None = Field(default=None, description="None: every missing report of the year")
     today: date
     key_prefix: str
 
@@ -196,6 +205,16 @@ class PageRequest(_Model):
     limit: int
 
 
+class StartReportsRequest(_Model):
+    """Start (or, when running, join) the AgencyReport workflows of a batch of a sweep's agencies."""
+
+    sweep_id: str
+    year: int
+    agency_ids: list[str]
+    heartbeat: timedelta
+    queues: TaskQueues | None = None
+
+
 class SweepCarry(_Model):
     """What one run of a sweep hands to the next (continue-as-new keeps each history small)."""
 
@@ -217,6 +236,7 @@ class SweepInput(_Model):
     per_run: int = Field(default=500, ge=1, description="children started by one run before continue-as-new")
     page: int = Field(default=100, ge=1, description="agencies listed per activity call")
     heartbeat: timedelta = Field(default=timedelta(seconds=20), description="an activity silent this long is retried")
+    queues: TaskQueues | None = Field(default=None, description="passed on to each agency's workflow")
     carry: SweepCarry | None = None
 
 

@@ -30,14 +30,17 @@ with workflow.unsafe.imports_passed_through():
         PageRequest,
         RunEnd,
         RunRef,
+        StartReportsRequest,
         SweepCarry,
         SweepInput,
         SweepProgress,
         report_workflow_id,
     )
+    from workflows.store_calls import StoreCalls
 
-_STORE = {
-    "start_to_close_timeout": timedelta(minutes=1),
+START_BY_ACTIVITY_PATCH = "start-reports-by-activity"
+_START = {
+    "start_to_close_timeout": timedelta(minutes=5),
     "retry_policy": RetryPolicy(maximum_interval=timedelta(seconds=30)),
 }
 _DIGEST = {
@@ -63,6 +66,9 @@ class DeadlineSweep:
         self._in_flight = set(self._carry.in_flight)
         # Children that finished before this sweep saw their start complete (or before a continue-as-new).
         self._early = set(self._carry.early)
+        # Patches are asked here, at the start of the run (see StoreCalls).
+        self._store = StoreCalls(input.heartbeat, local=False)
+        self._start_by_activity = workflow.patched(START_BY_ACTIVITY_PATCH)
         self._finished = False
         self._digest_sent = 0
 
@@ -71,12 +77,8 @@ class DeadlineSweep:
         info = workflow.info()
         if input.carry is None:
             ref = RunRef(workflow_id=info.workflow_id, run_id=info.run_id, kind="sweep")
-            self._carry.run_pk = await workflow.execute_activity_method(
-                RunActivities.begin_run, ref, **self._options(_STORE)
-            )
-            self._carry.total = await workflow.execute_activity_method(
-                SweepActivities.count_agencies, input.scope, **self._options(_STORE)
-            )
+            self._carry.run_pk = await self._store(RunActivities.begin_run, ref)
+            self._carry.total = await self._store(SweepActivities.count_agencies, input.scope)
         started_here = 0
         while True:
             if started_here >= input.per_run or info.is_continue_as_new_suggested():
@@ -89,17 +91,17 @@ class DeadlineSweep:
                     }
                 )
                 workflow.continue_as_new(input.model_copy(update={"carry": carry, "year": self._year}))
-            page = await workflow.execute_activity_method(
-                SweepActivities.agency_page,
-                PageRequest(scope=input.scope, after=self._carry.cursor, limit=input.page),
-                **self._options(_STORE),
+            page = await self._store(
+                SweepActivities.agency_page, PageRequest(scope=input.scope, after=self._carry.cursor, limit=input.page)
             )
-            for agency_id in page:
-                await workflow.wait_condition(lambda: len(self._in_flight) < input.window)
-                await self._start(agency_id)
-                self._carry.cursor = agency_id
-                self._carry.started += 1
-                started_here += 1
+            if self._start_by_activity:
+                await self._start_batches(page)
+            else:
+                for agency_id in page:
+                    await workflow.wait_condition(lambda: len(self._in_flight) < input.window)
+                    await self._start(agency_id)
+                    self._count_started(agency_id)
+            started_here += len(page)
             if len(page) < input.page:
                 break
         await workflow.wait_condition(lambda: not self._in_flight)
@@ -109,16 +111,48 @@ class DeadlineSweep:
             **self._options(_DIGEST),
         )
         self._finished = True
-        await workflow.execute_activity_method(
-            RunActivities.end_run, RunEnd(run_pk=self._carry.run_pk), **self._options(_STORE)
-        )
+        await self._store(RunActivities.end_run, RunEnd(run_pk=self._carry.run_pk))
         return self.progress()
 
+    async def _start_batches(self, page: list[str]) -> None:
+        """Start the page's agencies as the window frees up, each batch by one activity (see
+        `SweepActivities.start_reports`)."""
+        window = self._input.window
+        while page:
+            await workflow.wait_condition(lambda: len(self._in_flight) < window)
+            batch, page = page[: window - len(self._in_flight)], page[window - len(self._in_flight) :]
+            request = StartReportsRequest(
+                sweep_id=workflow.info().workflow_id,
+                year=self._year,
+                agency_ids=batch,
+                heartbeat=self._input.heartbeat,
+                queues=self._input.queues,
+            )
+            await workflow.execute_activity_method(SweepActivities.start_reports, request, **self._options(_START))
+            for agency_id in batch:
+                self._confirm_started(agency_id)
+                self._count_started(agency_id)
+
+    def _count_started(self, agency_id: str) -> None:
+        self._carry.cursor = agency_id
+        self._carry.started += 1
+
+    def _confirm_started(self, agency_id: str) -> None:
+        if agency_id in self._early:
+            self._early.remove(agency_id)
+        else:
+            self._in_flight.add(agency_id)
+
     async def _start(self, agency_id: str) -> None:
+        """Start one agency as a child workflow (histories recorded before START_BY_ACTIVITY_PATCH)."""
         sweep_id = workflow.info().workflow_id
         child_id = report_workflow_id(agency_id, self._year)
         child = AgencyReportInput(
-            agency_id=agency_id, year=self._year, sweep_id=sweep_id, heartbeat=self._input.heartbeat
+            agency_id=agency_id,
+            year=self._year,
+            sweep_id=sweep_id,
+            heartbeat=self._input.heartbeat,
+            queues=self._input.queues,
         )
         for _ in range(2):
             try:
@@ -134,10 +168,7 @@ class DeadlineSweep:
                 break
             except FailureError:
                 continue  # it finished in between: start it again
-        if agency_id in self._early:
-            self._early.remove(agency_id)
-        else:
-            self._in_flight.add(agency_id)
+        self._confirm_started(agency_id)
 
     def _options(self, options: dict[str, Any]) -> dict[str, Any]:
         return {**options, "heartbeat_timeout": self._input.heartbeat}

@@ -25,6 +25,7 @@ from dwatch.alerts.messages import Format, Rendered, render, split_text
 from dwatch.alerts.plugins import register_plugins
 from dwatch.alerts.routing import AlertKind, AlertScope, targets_for
 from dwatch.alerts.settings import AlertSettings
+from dwatch.observability.metrics import record_deliveries
 from dwatch.redact import MASK, mask_url, redact_text
 from dwatch.store.database import Store
 from dwatch.store.notifications import NotificationRequest, create_notification, mark_in_flight, record_attempt
@@ -169,6 +170,7 @@ def dispatch(store: Store, settings: AlertSettings, outgoing: list[Outgoing]) ->
     if jobs:
         with ThreadPoolExecutor(max_workers=min(settings.max_parallel, len(jobs))) as pool:
             done.extend(pool.map(lambda job: _deliver(store, settings, job), jobs))
+    record_deliveries(done)
     return done
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+from collections import Counter
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -40,6 +41,12 @@ class InboxMessage(BaseModel):
 
 def inbox_path(data_dir: Path) -> Path:
     return data_dir / INBOX_FILE
+
+
+def arrived_twice(messages: list[InboxMessage]) -> list[tuple[str, str, str]]:
+    """(channel, subject, body) of every message that arrived more than once: alerts sent twice."""
+    seen = Counter((m.channel, m.subject, m.body) for m in messages)
+    return [key for key, times in seen.items() if times > 1]
 
 
 def read_inbox(data_dir: Path) -> list[InboxMessage]:

@@ -112,14 +112,16 @@ def preview_digest(store: Store, settings: Settings, supervisor_id: str, year: i
     return render(message.kind, fmt, message.context)
 
 
-def escalate_missing(store: Store, settings: Settings, year: int, *, today: date, key_prefix: str) -> list[Delivery]:
-    """Escalate to the parent supervisor every report still missing `escalation_days` after its
-    deadline; again after each further period of that many days."""
+def escalate_missing(
+    store: Store, settings: Settings, year: int, *, today: date, key_prefix: str, agency_ids: list[str] | None = None
+) -> list[Delivery]:
+    """Escalate to the parent supervisor every report (of `agency_ids`, default all) still missing
+    `escalation_days` after its deadline; again after each further period of that many days."""
     period = settings.alerts.escalation_days
     outgoing: list[Outgoing] = []
     with store.session() as session:
         supervisors = load_supervisors(session, settings.alerts.config_files)
-        for status in statuses(session, year):
+        for status in statuses(session, year, agency_ids):
             agency = session.get(Agency, status.agency_id)
             if status.status != ComplianceStatus.MISSING.value or agency is None or not agency.active:
                 continue

@@ -31,15 +31,12 @@ def upgrade_command(
 
 
 def open_store() -> Store:
-    """The configured store. The default SQLite file is created and migrated on first use (no set-up);
-    other databases must be upgraded explicitly, as several services share them."""
-    settings = Settings.from_env()
-    store = Store.open(settings)
+    """The configured store, its schema current (`migrate.ensure_current`)."""
+    store = Store.open(Settings.from_env())
     try:
-        if not migrate.is_current(store.engine):
-            if store.engine.dialect.name != "sqlite":
-                raise fail("数据库结构不是最新版本，请先运行 dwatch db upgrade")
-            migrate.upgrade(settings.database_url)
+        migrate.ensure_current(store.engine)
+    except migrate.SchemaNotCurrentError as exc:
+        raise fail(str(exc)) from exc
     except OperationalError as exc:
         raise fail(f"无法连接数据库：{exc.orig}") from exc
     return store

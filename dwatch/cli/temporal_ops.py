@@ -14,13 +14,14 @@ import signal
 import sys
 from collections.abc import Callable, Coroutine
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
 from temporalio.client import Client
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from dwatch import ops
 from dwatch.cli import app
@@ -28,11 +29,14 @@ from dwatch.cli.common import console, err_console, fail
 from dwatch.cli.db import open_store
 from dwatch.config import Settings
 from dwatch.labels import COMPLIANCE_STATUS_ZH
+from dwatch.observability.logs import configure_logging
+from dwatch.observability.runtime import Instrumentation, instrumentation
+from dwatch.observability.runtime import flush as flush_telemetry
 from dwatch.store.status import statuses
 from dwatch.temporal import schedules, search
 from dwatch.temporal.client import connect
 from dwatch.temporal.history import export_closed, ui_link
-from dwatch.temporal.worker import worker
+from dwatch.temporal.worker import ROLES, worker
 from workflows.agency_report import CHINA
 from workflows.models import SweepProgress, report_workflow_id
 
@@ -69,30 +73,42 @@ def run_command(body: Callable[[], Coroutine[Any, Any, None]]) -> NoReturn:
         # Client.connect reports an unreachable server as a RuntimeError.
         err_console.print(f"[bold red]错误[/]：{exc}", highlight=False)
         code = 1
+    flush_telemetry()  # batched spans: os._exit runs no exit handlers
     console.file.flush()
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
 
 
-async def _client(settings: Settings) -> Client:
+async def _client(settings: Settings, instrumented: Instrumentation | None = None) -> Client:
     try:
-        return await connect(settings.temporal)
+        return await connect(settings.temporal, instrumented)
     except RuntimeError as exc:
         raise fail(f"无法连接 Temporal（{settings.temporal.address}）：{exc}", code=1) from exc
 
 
+# typer offers an option's choices from an Enum: this one is made from the worker's roles.
+WorkerRole = StrEnum("WorkerRole", [(r, r) for r in ROLES])
+
+
 @app.command("worker")
 def worker_command(
+    role: Annotated[
+        list[WorkerRole] | None,
+        typer.Option(help="work to take (repeatable): workflows, crawl, review; default: all three"),
+    ] = None,
     register: Annotated[
         bool, typer.Option(help="register the project's search attributes first (self-hosted Temporal)")
     ] = True,
 ) -> None:
-    """Run the workflows and activities against the configured Temporal until interrupted."""
+    """Run workers against the configured Temporal until interrupted: the workflows with their store
+    and alert activities, the crawls, the parsing and checking, or any of them."""
+    roles = [r.value for r in role] if role else list(ROLES)
 
     async def body() -> None:
         settings = Settings.from_env()
-        client = await _client(settings)
+        configure_logging(settings.observability)
+        client = await _client(settings, instrumentation(settings.observability))
         if register:
             try:
                 added = await search.register(client, settings.temporal.namespace)
@@ -103,10 +119,11 @@ def worker_command(
         stop = asyncio.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             asyncio.get_running_loop().add_signal_handler(sig, stop.set)
-        async with worker(client, settings):
+        async with worker(client, settings, roles) as running:
+            queues = "、".join(w.task_queue for w in running)
             console.print(
                 f"工作进程已启动：{settings.temporal.address} 命名空间 {settings.temporal.namespace} "
-                f"任务队列 {settings.temporal.task_queue}（Ctrl-C 停止）",
+                f"任务队列 {queues}（Ctrl-C 停止）",
                 highlight=False,
             )
             await stop.wait()
@@ -122,7 +139,14 @@ async def follow_sweep(client: Client, workflow_id: str) -> SweepProgress:
     with Progress(*columns, console=console, transient=False) as bar:
         task = bar.add_task("检查各机关年度报告", total=None)
         while True:
-            progress = await ops.sweep_progress(client, workflow_id)
+            try:
+                progress = await ops.sweep_progress(client, workflow_id)
+            except RPCError as exc:
+                # Workers busy with the sweep can be slow to answer a query: the bar waits, the sweep goes on.
+                if exc.status not in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED):  # "Timeout expired"
+                    raise
+                await asyncio.sleep(0.5)
+                continue
             bar.update(task, total=progress.total or None, completed=progress.done)
             if progress.finished:
                 return progress

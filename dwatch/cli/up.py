@@ -25,6 +25,7 @@ from dwatch.cli import app
 from dwatch.cli.common import console
 from dwatch.cli.temporal_ops import follow_sweep, latest_year, print_counts, run_command
 from dwatch.config import Settings
+from dwatch.observability.runtime import instrumentation
 from dwatch.store.database import Store
 from dwatch.store.tables import Agency
 from dwatch.temporal.client import connect
@@ -77,7 +78,7 @@ async def embedded(settings: Settings, agencies: int, *, headless: bool = False)
             stack.callback(store.close)
             # The farm listens on a new port each start: its registry entries are refreshed every time.
             await asyncio.to_thread(import_demo, store, farm, inbox.urls())
-            client = await connect(temporal)
+            client = await connect(temporal, instrumentation(settings.observability))
             await stack.enter_async_context(worker(client, settings))
             if not headless:
                 await stack.enter_async_context(_dashboard(settings, store))

@@ -15,6 +15,7 @@ from dwatch.cli import app
 from dwatch.cli.common import console, fail
 from dwatch.cli.db import open_store
 from dwatch.config import Settings
+from dwatch.observability.logs import configure_logging
 from dwatch.store.users import disable_user, list_users, save_user
 from dwatch.web.security import ROLE_ZH, Role, hash_password, roles_of
 
@@ -32,12 +33,14 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None) 
     from dwatch.web.app import create_app
 
     store = open_store()
+    configure_logging(settings.observability)
     uvicorn.run(
         create_app(settings, store),
         host=host or settings.web.host,
         port=port or settings.web.port,
         proxy_headers=False,
         log_level="info",
+        log_config=None,  # uvicorn's loggers go to the root handler of `configure_logging`
     )
 
 

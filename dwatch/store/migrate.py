@@ -43,3 +43,19 @@ def current_revision(engine: Engine) -> str | None:
 
 def is_current(engine: Engine) -> bool:
     return current_revision(engine) == head_revision()
+
+
+class SchemaNotCurrentError(RuntimeError):
+    def __init__(self) -> None:
+        super().__init__("数据库结构不是最新版本，请先运行 dwatch db upgrade")
+
+
+def ensure_current(engine: Engine) -> None:
+    """The default SQLite file is created and migrated on first use (no set-up); other databases are
+    shared by several services and must be upgraded explicitly (`dwatch db upgrade`), never by
+    whichever process happens to start first."""
+    if is_current(engine):
+        return
+    if engine.dialect.name != "sqlite":
+        raise SchemaNotCurrentError
+    upgrade(engine.url)

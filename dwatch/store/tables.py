@@ -18,6 +18,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -346,3 +347,15 @@ class WebUser(Base):
     tokens_valid_after: Mapped[datetime]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class CrawlHostGate(Base):
+    """Per-host politeness shared by every crawl process: the leases of the requests in flight to the
+    host (lease id → epoch seconds it lapses, so a killed worker's leases free themselves) and the
+    earliest moment the next request may start."""
+
+    __tablename__ = "crawl_host_gates"
+
+    host: Mapped[str] = mapped_column(String(300), primary_key=True)
+    next_start: Mapped[float] = mapped_column(Float)
+    leases: Mapped[dict[str, Any]]

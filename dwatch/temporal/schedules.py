@@ -32,6 +32,7 @@ from dwatch.config import Settings
 from dwatch.store.database import Store
 from dwatch.store.tables import Agency
 from dwatch.temporal.deadlines import month_day
+from dwatch.temporal.routing import heartbeat, task_queues
 from workflows.agency_report import CHINA
 from workflows.models import SweepInput, SweepScope
 from workflows.sweep import DeadlineSweep
@@ -98,7 +99,8 @@ def _schedule(planned: PlannedSchedule, settings: Settings) -> Schedule:
             SweepInput(
                 scope=planned.scope,
                 window=settings.temporal.sweep_window,
-                heartbeat=timedelta(seconds=settings.temporal.heartbeat_timeout),
+                heartbeat=heartbeat(settings.temporal),
+                queues=task_queues(settings.temporal),
             ),
             id=f"sweep/{planned.schedule_id.removeprefix(PREFIX)}",
             task_queue=settings.temporal.task_queue,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 
 class TemporalSettings(BaseModel):
@@ -12,7 +14,11 @@ class TemporalSettings(BaseModel):
 
     address: str = Field(default="127.0.0.1:7233", description="host:port of the Temporal frontend")
     namespace: str = "default"
-    task_queue: str = Field(default="dwatch", description="workflows and activities of the service")
+    task_queue: str = Field(default="dwatch", description="workflows and their store and alert activities")
+    crawl_task_queue: str = Field(description="crawl activities (I/O-bound); default: task queue + `-crawl`")
+    review_task_queue: str = Field(
+        description="parse and check activities (CPU-bound); default: task queue + `-review`"
+    )
     tls_cert: Path | None = Field(default=None, description="client certificate (mTLS)")
     tls_key: Path | None = Field(default=None, description="client private key (mTLS)")
     tls_ca: Path | None = Field(
@@ -29,6 +35,21 @@ class TemporalSettings(BaseModel):
         default=0, ge=0, description="processes parsing and checking reports; 0: threads of the worker process"
     )
     max_activities: int = Field(default=64, ge=1, description="concurrent activities per worker")
+    max_cached_workflows: int = Field(
+        default=1000, ge=0, description="workflows kept in a worker's memory between tasks; 0: replay every task"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derive_queues(cls, data: Any) -> Any:
+        # Named after the main queue by default, so one variable separates two deployments.
+        if not isinstance(data, Mapping):
+            return data
+        values = dict(data)
+        queue = values.get("task_queue") or "dwatch"
+        values.setdefault("crawl_task_queue", f"{queue}-crawl")
+        values.setdefault("review_task_queue", f"{queue}-review")
+        return values
 
     @property
     def tls(self) -> bool:

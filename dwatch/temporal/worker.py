@@ -1,27 +1,32 @@
-"""The worker: both workflows and every activity on the service's task queue, sharing one store and
-one crawler. `run_worker` serves until cancelled; tests and `dwatch up` use `worker` as a context."""
+"""Workers by role, one Temporal worker per task queue: `workflows` (both workflows and their store
+and alert activities), `crawl` (I/O-bound: many at once over one crawler) and `review` (CPU-bound:
+parse and check in a process pool). One process may hold any of them; `dwatch up` holds all three."""
 
 from __future__ import annotations
 
 import asyncio
+import compileall
 import multiprocessing
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import timedelta
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
 from temporalio import activity
 from temporalio.client import Client
 from temporalio.worker import ActivityInboundInterceptor, ExecuteActivityInput, Interceptor, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
-from activities import all_activities
-from activities.report import open_review_store
+import workflows
+from activities import crawl_activities, review_activities, workflow_activities
+from activities.review import open_review_store
 from crawlers.fetch import Fetcher
 from dwatch.config import Settings
 from dwatch.store import migrate
 from dwatch.store.database import Store
+from dwatch.store.host_gates import StoreHostGates
 from workflows.agency_report import AgencyReport
 from workflows.sweep import DeadlineSweep
 
@@ -53,9 +58,11 @@ class _Heartbeating(ActivityInboundInterceptor):
             return await super().execute_activity(input)
 
         async def beat() -> None:
+            # Only activities still running after a third of the timeout heartbeat: each heartbeat is
+            # a call to the server, and most activities are over long before.
             while True:
-                activity.heartbeat()
                 await asyncio.sleep(timeout.total_seconds() / 3)
+                activity.heartbeat()
 
         beating = asyncio.create_task(beat())
         try:
@@ -64,53 +71,97 @@ class _Heartbeating(ActivityInboundInterceptor):
             beating.cancel()
 
 
+def cache_workflow_bytecode() -> None:
+    """The sandbox imports the workflow modules anew for every workflow run. With no bytecode cached
+    (PYTHONDONTWRITEBYTECODE, an editable install) each of those imports compiles the source again:
+    slower, and compiling in several threads at once trips a CPython 3.11 bug ("AST constructor
+    recursion depth mismatch", gh-106905). Write the cache once; a read-only tree keeps what it has."""
+    compileall.compile_dir(Path(workflows.__file__).parent, quiet=2)
+
+
 def prepare_store(settings: Settings) -> Store:
-    """The configured store, its schema current (the default SQLite file is created on first use)."""
+    """The configured store, its schema current (`migrate.ensure_current`)."""
     store = Store.open(settings)
-    if not migrate.is_current(store.engine):
-        migrate.upgrade(settings.database_url)
+    migrate.ensure_current(store.engine)
     return store
 
 
+Role = Literal["workflows", "crawl", "review"]
+ROLES: tuple[Role, ...] = ("workflows", "crawl", "review")
+
+
 @asynccontextmanager
-async def worker(client: Client, settings: Settings) -> AsyncIterator[Worker]:
-    """A running worker; on exit it finishes its in-flight tasks (graceful) and closes the store."""
-    store = await asyncio.to_thread(prepare_store, settings)
-    limit = settings.temporal.max_activities
-    reviewers = None
-    if settings.temporal.review_processes:
-        # Spawned, not forked: the parent holds the SDK's runtime threads.
-        reviewers = ProcessPoolExecutor(
-            settings.temporal.review_processes,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=open_review_store,
-            initargs=(settings,),
-        )
-    try:
-        async with Fetcher(settings.crawl) as fetcher:
-            running = Worker(
-                client,
-                task_queue=settings.temporal.task_queue,
-                workflows=WORKFLOWS,
-                # Activities are async: their blocking store and parser work runs in threads of their own.
-                activities=all_activities(store, settings, fetcher, reviewers),
-                max_concurrent_activities=limit,
-                interceptors=[_Heartbeats()],
-                # The sandbox re-imports non-passed-through modules for every workflow run; these are
-                # deterministic libraries and the service's models, loaded once per worker instead.
-                workflow_runner=SandboxedWorkflowRunner(
-                    restrictions=SandboxRestrictions.default.with_passthrough_modules(*_PASSTHROUGH)
-                ),
-                graceful_shutdown_timeout=timedelta(seconds=10),
+async def worker(client: Client, settings: Settings, roles: Collection[Role] = ROLES) -> AsyncIterator[list[Worker]]:
+    """Running workers for `roles` (one per task queue); on exit they finish their in-flight tasks
+    (graceful), then the crawler, the review processes and the store close."""
+    temporal = settings.temporal
+    common: dict[str, Any] = {"interceptors": [_Heartbeats()], "graceful_shutdown_timeout": timedelta(seconds=10)}
+    async with AsyncExitStack() as stack:
+        if "workflows" in roles:
+            await asyncio.to_thread(cache_workflow_bytecode)
+        store = await asyncio.to_thread(prepare_store, settings)
+        stack.callback(store.close)
+        workers = []
+        if "workflows" in roles:
+            workers.append(
+                Worker(
+                    client,
+                    task_queue=temporal.task_queue,
+                    workflows=WORKFLOWS,
+                    activities=workflow_activities(store, settings, client),
+                    max_concurrent_activities=temporal.max_activities,
+                    max_cached_workflows=temporal.max_cached_workflows,
+                    # The sandbox re-imports non-passed-through modules for every workflow run; these are
+                    # deterministic libraries and the service's models, loaded once per worker instead.
+                    workflow_runner=SandboxedWorkflowRunner(
+                        restrictions=SandboxRestrictions.default.with_passthrough_modules(*_PASSTHROUGH)
+                    ),
+                    **common,
+                )
             )
-            async with running:
-                yield running
-    finally:
-        if reviewers is not None:
-            reviewers.shutdown(cancel_futures=True)
-        store.close()
-
-
-async def run_worker(client: Client, settings: Settings) -> None:
-    async with worker(client, settings):
-        await asyncio.Event().wait()
+        if "crawl" in roles:
+            policy = settings.crawl
+            gates = None
+            if store.engine.dialect.name != "sqlite":
+                # Politeness must hold across every crawl worker, not only within this one. (SQLite is
+                # the one-process embedded default: its write lock would only slow every request.) A slot
+                # is held for one request, which gives up after `total_timeout`: a dead worker's lease
+                # lapses soon after.
+                lease = policy.total_timeout + 10
+                gates = StoreHostGates(store, policy.per_host_concurrency, policy.per_host_interval, lease)
+            fetcher = await stack.enter_async_context(Fetcher(policy, gates))
+            workers.append(
+                Worker(
+                    client,
+                    task_queue=temporal.crawl_task_queue,
+                    # Crawls wait on politeness and slow sites, not on this process: many at once.
+                    activities=crawl_activities(store, fetcher),
+                    max_concurrent_activities=temporal.max_activities,
+                    **common,
+                )
+            )
+        if "review" in roles:
+            reviewers = None
+            if temporal.review_processes:
+                # Spawned, not forked: the parent holds the SDK's runtime threads.
+                reviewers = ProcessPoolExecutor(
+                    temporal.review_processes,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=open_review_store,
+                    initargs=(settings,),
+                )
+                stack.callback(reviewers.shutdown, cancel_futures=True)
+            workers.append(
+                Worker(
+                    client,
+                    task_queue=temporal.review_task_queue,
+                    activities=review_activities(store, reviewers),
+                    # Take only what the processes can start now (and one each to follow), so idle
+                    # review workers elsewhere get the rest.
+                    max_concurrent_activities=2 * max(temporal.review_processes, 1),
+                    **common,
+                )
+            )
+        for running in workers:
+            await stack.enter_async_context(running)
+        yield workers

@@ -20,7 +20,7 @@ from dwatch.config import Settings
 from dwatch.store.database import Store
 from dwatch.store.users import count_users, save_user
 from dwatch.temporal.history import ui_link
-from dwatch.web import api, auth, exports, labels, pages
+from dwatch.web import api, auth, exports, health, labels, pages
 from dwatch.web.context import WebContext
 from dwatch.web.ops import LocalOps, Ops, OpsUnavailableError, TemporalOps
 from dwatch.web.queries import UnknownAgencyError
@@ -134,6 +134,7 @@ def create_app(settings: Settings, store: Store | None = None, ops: Ops | None =
     app.state.web = WebContext(settings=settings, store=store, signer=signer, ops=ops, templates=_templates(settings))
     app.add_middleware(_SecurityMiddleware, signer=signer, secure=settings.web.secure_cookies)
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
+    app.include_router(health.router)
     app.include_router(auth.router)
     app.include_router(auth.api_router)
     app.include_router(pages.router)

@@ -16,13 +16,14 @@ from sitefarm import Farm, FarmAgency, plan
 from sitefarm.plan import Family, Scenario
 
 YEAR = 2024
-# Production politeness (2 in flight per host) with test-sized waits, so the suite stays fast.
+# Production politeness (2 in flight per host) with test-sized waits, so the suite stays fast; the
+# timeouts leave room for a loaded machine, where the farm (in this process) answers slowly.
 POLICY = FetchPolicy(
     per_host_concurrency=2,
     per_host_interval=0.02,
-    connect_timeout=2,
-    read_timeout=1.5,
-    total_timeout=5,
+    connect_timeout=4,
+    read_timeout=4,
+    total_timeout=12,
     retries=2,
     retry_backoff=0.05,
     max_body_bytes=16 * 1024 * 1024,

@@ -26,6 +26,26 @@ def test_settings_explicit_values_win() -> None:
     )
 
 
+def test_settings_read_secrets_from_files(tmp_path: Path) -> None:
+    (tmp_path / "db").write_text("postgresql+psycopg://dwatch:s3cret@db/dwatch\n")
+    (tmp_path / "web").write_text("k" * 40)
+    env = {
+        "DWATCH_DATABASE_URL_FILE": str(tmp_path / "db"),
+        "DWATCH_WEB__SESSION_SECRET_FILE": str(tmp_path / "web"),
+    }
+    settings = Settings.from_env(env)
+    assert settings.database_url == "postgresql+psycopg://dwatch:s3cret@db/dwatch"
+    assert settings.web.session_secret is not None
+    assert settings.web.session_secret.get_secret_value() == "k" * 40
+    # The variable itself wins over its file.
+    assert Settings.from_env(env | {"DWATCH_DATABASE_URL": "sqlite:///x"}).database_url == "sqlite:///x"
+
+
+def test_settings_unreadable_secret_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"DWATCH_DATABASE_URL_FILE: cannot read .*missing"):
+        Settings.from_env({"DWATCH_DATABASE_URL_FILE": str(tmp_path / "missing")})
+
+
 @pytest.mark.parametrize(
     ("url", "masked"),
     [

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
+from temporal_support import eventually
 from temporalio import activity
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -48,9 +49,12 @@ ESCALATE_ON = DEADLINE + timedelta(days=14)
 class StandIns:
     """Activities of the same names, recording what the workflow asked for."""
 
-    def __init__(self, published_after_polls: int | None, found_on_crawl: int | None = None) -> None:
+    def __init__(
+        self, published_after_polls: int | None, found_on_crawl: int | None = None, always_found: bool = False
+    ) -> None:
         self.published_after_polls = published_after_polls
         self.found_on_crawl = found_on_crawl
+        self.always_found = always_found
         self.polls = 0
         self.crawls = 0
         self.escalations: list[EscalationRequest] = []
@@ -79,7 +83,7 @@ class StandIns:
         @activity.defn(name="crawl")
         async def crawl(_request: CrawlRequest) -> CrawlResult:
             self.crawls += 1
-            return self._crawl(found=self.crawls == self.found_on_crawl)
+            return self._crawl(found=self.always_found or self.crawls == self.found_on_crawl)
 
         @activity.defn(name="poll_missing")
         async def poll_missing(_request: CrawlRequest) -> CrawlResult:
@@ -193,3 +197,34 @@ def test_ops_recrawl_interrupts_the_polling_and_validators_reject_what_cannot_be
     state = server.loop.run_until_complete(scenario())
     assert state.status is ComplianceStatus.COMPLIANT and state.passes == 2 and not state.escalated
     assert stand_ins.crawls == 2
+
+
+def test_a_sweep_joins_once_however_often_its_start_is_retried(server: TimeSkipping) -> None:
+    # A sweep starts each agency by signal-with-start (join_sweep with its own id); a retried start
+    # signals again. Only another sweep's join asks for another pass.
+    stand_ins = StandIns(published_after_polls=None)
+
+    async def scenario() -> list[int]:
+        client = server.env.client
+        async with Worker(client, task_queue="joins", workflows=[AgencyReport], activities=stand_ins.activities()):
+            start = AgencyReportInput(agency_id="a1", year=YEAR, sweep_id="sweep/a", poll_interval=timedelta(days=1))
+            options = {"id": "joins", "task_queue": "joins", "start_signal": "join_sweep"}
+            handle = await client.start_workflow(AgencyReport.run, start, **options, start_signal_args=["sweep/a"])
+
+            async def polling_after(passes: int) -> bool:
+                state = await handle.query(AgencyReport.state)
+                return state.passes == passes and state.phase == "polling"
+
+            await eventually(lambda: polling_after(1), 10, "first pass")
+            await client.start_workflow(AgencyReport.run, start, **options, start_signal_args=["sweep/a"])
+            await handle.signal(AgencyReport.join_sweep, "sweep/a")
+            await asyncio.sleep(1)
+            seen = [(await handle.query(AgencyReport.state)).passes]
+            await handle.signal(AgencyReport.join_sweep, "sweep/b")
+            await eventually(lambda: polling_after(2), 10, "second pass")
+            seen.append((await handle.query(AgencyReport.state)).passes)
+            await handle.result()  # the grace period ends: one last look, then escalation
+            return seen
+
+    assert server.loop.run_until_complete(scenario()) == [1, 2]
+    assert stand_ins.crawls == 3 and len(stand_ins.escalations) == 1

@@ -7,20 +7,16 @@ import asyncio
 import os
 import signal
 import subprocess
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
-from temporal_support import DWATCH, YEAR, env_for, eventually, running
+from temporal_support import DWATCH, YEAR, assert_sweep_complete, env_for, eventually, running
 from temporalio.client import Client
 
 from dwatch import ops
-from dwatch.alerts.inbox import Inbox, read_inbox
+from dwatch.alerts.inbox import Inbox
 from dwatch.config import Settings
-from dwatch.store.database import Store
-from dwatch.store.tables import AgencyStatus
 from dwatch.temporal.client import connect
 from dwatch.temporal.devserver import DevServer, free_port
 from dwatch.temporal.embedded import import_demo
@@ -62,20 +58,6 @@ async def _started(client: Client, settings: Settings) -> str:
     return sweep_id
 
 
-def _check_outcome(settings: Settings, progress: SweepProgress) -> None:
-    assert progress.finished and progress.done == AGENCIES and progress.failed == 0
-    store = Store.open(settings)
-    try:
-        with store.session() as session:
-            assert session.scalar(select(func.count()).select_from(AgencyStatus)) == AGENCIES
-    finally:
-        store.close()
-    arrived = read_inbox(settings.data_dir)
-    assert arrived
-    twice = [k for k, n in Counter((m.channel, m.subject, m.body) for m in arrived).items() if n > 1]
-    assert not twice
-
-
 def _worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [DWATCH, "worker"], env=os.environ | env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
@@ -104,7 +86,7 @@ def test_worker_killed_mid_sweep_and_restarted(dev_server: DevServer, farm: Farm
             for process in workers:
                 process.terminate()
                 process.wait(30)
-        _check_outcome(settings, progress)
+        assert_sweep_complete(settings, progress, AGENCIES)
 
 
 def test_dev_server_restarted_mid_sweep_on_the_same_database(farm: Farm, tmp_path: Path) -> None:
@@ -125,6 +107,6 @@ def test_dev_server_restarted_mid_sweep_on_the_same_database(farm: Farm, tmp_pat
                     return await asyncio.wait_for(handle.result(), 120)
 
             progress = asyncio.run(scenario())
-            _check_outcome(settings, progress)
+            assert_sweep_complete(settings, progress, AGENCIES)
     finally:
         server.stop()

@@ -11,7 +11,8 @@ import pytest
 import yaml
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from web_support import PASSWORD, SCENARIOS, USERS, YEAR, run_async, web_settings
+from temporal_support import run_async
+from web_support import PASSWORD, SCENARIOS, USERS, YEAR, web_settings
 
 from dwatch.config import Settings
 from dwatch.crawling import crawl, load_agencies

@@ -16,12 +16,14 @@ from uuid import uuid4
 import pytest
 import uvicorn
 from playwright.sync_api import Browser, Page, expect, sync_playwright
-from web_support import PASSWORD, YEAR, agency_with, run_async, web_settings
+from temporal_support import ready_dev_server
+from web_support import PASSWORD, YEAR, agency_with, web_settings
 
 from dwatch.config import Settings
 from dwatch.store.database import Store
 from dwatch.temporal.client import connect
 from dwatch.temporal.devserver import DevServer, free_port
+from dwatch.temporal.settings import TemporalSettings
 from dwatch.temporal.worker import worker
 from dwatch.web.app import create_app
 from sitefarm import Farm
@@ -45,18 +47,18 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevServer]:
-    server = DevServer(tmp_path_factory.mktemp("temporal") / "temporal.sqlite", free_port()).start()
-    try:
-        run_async(server.wait_ready())
+    with ready_dev_server(tmp_path_factory.mktemp("temporal")) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
 def temporal_settings(data_dir: Path, dev_server: DevServer) -> Settings:
     base = web_settings(data_dir, ops_backend="temporal")
-    temporal = base.temporal.model_copy(update={"address": dev_server.address, "task_queue": f"web-{uuid4().hex[:8]}"})
+    # Validated anew, so the crawl and review queues follow the test's own task queue.
+    temporal = TemporalSettings.model_validate(
+        base.temporal.model_dump(exclude={"crawl_task_queue", "review_task_queue"})
+        | {"address": dev_server.address, "task_queue": f"web-{uuid4().hex[:8]}"}
+    )
     return base.model_copy(update={"temporal": temporal})
 
 

@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Coroutine
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, TypeVar
 
 from fastapi.testclient import TestClient
 
 from dwatch.config import Settings
 from sitefarm import Farm
 from sitefarm.plan import Scenario
-
-T = TypeVar("T")
 
 YEAR = 2025
 PASSWORD = "correct horse battery"
@@ -56,10 +50,3 @@ def bearer(client: TestClient, user: str) -> dict[str, str]:
     response = client.post("/api/v1/auth/token", json={"username": user, "password": PASSWORD})
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
-
-def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
-    """Run a coroutine to the end on a thread of its own: Playwright's sync API keeps an event loop
-    running on the main thread, where `asyncio.run` refuses to start another."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()

@@ -1,0 +1,89 @@
+"""Per-host politeness across crawl processes: fetchers that share nothing but the store (as two
+worker processes do) together keep a host's limits, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from crawlers.fetch import Fetcher
+from crawlers.models import CrawlTarget, FetchPolicy
+from dwatch.store.database import Store
+from dwatch.store.host_gates import StoreHostGates
+from dwatch.store.tables import CrawlHostGate
+from sitefarm.server import MultiHostServer, Request, Response
+
+# Long enough that the moment a request reaches the server (after connecting, scheduling on a
+# loaded machine: up to about a tenth of a second later) still shows the spacing its start had.
+INTERVAL = 0.25
+POLICY = FetchPolicy(
+    per_host_concurrency=2, per_host_interval=INTERVAL, allow_private_addresses=True, respect_robots=False
+)
+TARGET = CrawlTarget(agency_id="a", name="机关", listing_urls=["http://127.0.0.1/"], allowed_hosts=["127.0.0.1"])
+
+
+async def _slow_page(_request: Request) -> Response:
+    return Response(200, b"<html>ok</html>", {"Content-Type": "text/html"}, delay=0.3)
+
+
+async def _crawl_from(fetchers: list[Fetcher], requests_each: int) -> MultiHostServer:
+    server = MultiHostServer(_slow_page)
+    port = await server.listen(["127.0.0.1"])
+    try:
+        await asyncio.gather(
+            *(
+                fetcher.fetch(f"http://127.0.0.1:{port}/p{n}", TARGET)
+                for fetcher in fetchers
+                for n in range(requests_each)
+            )
+        )
+    finally:
+        await server.close()
+    return server
+
+
+def _fetchers(gates: list[StoreHostGates | None]) -> list[Fetcher]:
+    return [Fetcher(POLICY, shared) for shared in gates]
+
+
+async def _run(gates: list[StoreHostGates | None], requests_each: int = 6) -> MultiHostServer:
+    fetchers = _fetchers(gates)
+    try:
+        return await _crawl_from(fetchers, requests_each)
+    finally:
+        for fetcher in fetchers:
+            await fetcher.aclose()
+
+
+def test_limits_hold_across_fetchers_sharing_the_store(store: Store) -> None:
+    gates = [StoreHostGates(store, 2, INTERVAL, lease_seconds=30) for _ in range(3)]
+    server = asyncio.run(_run(list(gates)))
+    (host,) = server.requests
+    assert server.requests[host] == 18
+    assert server.max_in_flight[host] <= 2
+    assert server.min_gap[host] >= INTERVAL * 0.5
+    with store.session() as session:
+        gate = session.get(CrawlHostGate, host)
+        assert gate is not None and gate.leases == {}  # every lease given back
+
+
+def test_without_the_store_each_fetcher_keeps_only_its_own_limits() -> None:
+    # The contrast that shows the shared gates are what holds the limits above.
+    server = asyncio.run(_run([None, None, None]))
+    (host,) = server.requests
+    assert server.max_in_flight[host] > 2
+    assert server.min_gap[host] < INTERVAL * 0.5
+
+
+def test_a_killed_workers_leases_lapse(store: Store) -> None:
+    gates = StoreHostGates(store, 1, 0.0, lease_seconds=0.5)
+
+    async def run() -> float:
+        await gates.acquire("dead.example:80")  # never released: its worker was killed
+        started = time.monotonic()
+        lease = await gates.acquire("dead.example:80")
+        await gates.release("dead.example:80", lease)
+        return time.monotonic() - started
+
+    waited = asyncio.run(run())
+    assert 0.3 <= waited < 5
