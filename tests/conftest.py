@@ -1,4 +1,4 @@
-"""Shared fixtures: the Temporal dev server, and fresh PostgreSQL databases.
+"""Shared fixtures: a dev server left with nothing running after each test, and fresh PostgreSQL databases.
 
 PostgreSQL: uniquely named databases on the server at 127.0.0.1:5432 (created through the `test`
 database, dropped at the end of the session), so parallel runs never collide. An unreachable server
@@ -21,6 +21,8 @@ from sqlalchemy.exc import OperationalError
 # Tests import their shared helpers (tests/corpus.py, …) as top-level modules.
 sys.path.insert(0, str(Path(__file__).parent))
 
+from temporal_support import run_async, terminate_running
+
 from dwatch.store.database import normalise_url
 from dwatch.temporal.worker import cache_workflow_bytecode
 
@@ -28,6 +30,14 @@ from dwatch.temporal.worker import cache_workflow_bytecode
 def pytest_configure() -> None:
     # Tests run workers of their own, too: their sandboxes must find the workflow modules compiled.
     cache_workflow_bytecode()
+
+
+@pytest.fixture(autouse=True)
+def _no_workflow_outlives_its_test(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Tests share a session's dev server (fixture `dev_server`): each leaves it with nothing running."""
+    yield
+    if "dev_server" in request.fixturenames:
+        run_async(terminate_running(request.getfixturevalue("dev_server").address))
 
 
 PG_ADMIN_URL = os.environ.get("DWATCH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

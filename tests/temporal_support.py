@@ -14,6 +14,7 @@ from uuid import uuid4
 
 from sqlalchemy import func, select
 from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
 
 from dwatch.alerts.inbox import arrived_twice, read_inbox
 from dwatch.config import Settings
@@ -35,6 +36,19 @@ def ready_dev_server(directory: Path) -> Iterator[DevServer]:
     with DevServer(directory / "temporal.sqlite", free_port()) as server:
         run_async(server.wait_ready())
         yield server
+
+
+async def terminate_running(address: str) -> None:
+    """End the workflows a test left running (polling for a missing report, waiting to escalate):
+    the next test on the same server reuses agency ids, and its sweep would join those runs, whose
+    task queue no worker serves any more."""
+    client = await Client.connect(address)
+    async for execution in client.list_workflows("ExecutionStatus = 'Running'"):
+        try:
+            await client.get_workflow_handle(execution.id, run_id=execution.run_id).terminate("test ended")
+        except RPCError as exc:
+            if exc.status is not RPCStatusCode.NOT_FOUND:  # it ended by itself in between
+                raise
 
 
 def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
