@@ -7,11 +7,19 @@ import asyncio
 
 from sqlalchemy import Select, func, select
 from temporalio import activity
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.service import RPCError, RPCStatusCode
 
 from dwatch.store.database import Store
 from dwatch.store.tables import Agency
-from workflows.models import AgencyReportInput, PageRequest, StartReportsRequest, SweepScope, report_workflow_id
+from workflows.models import (
+    SWEEPS_MEMO,
+    AgencyReportInput,
+    PageRequest,
+    StartReportsRequest,
+    SweepScope,
+    report_workflow_id,
+)
 
 
 def scope_query(scope: SweepScope) -> Select[tuple[str]]:
@@ -40,8 +48,12 @@ class SweepActivities:
         queues, and a sweep of thousands then starts a few agencies a second. Safe to retry: a
         workflow ignores a sweep it has joined already."""
         queue = activity.info().task_queue  # the workflows' queue, where AgencyReport runs too
+        retried = activity.info().attempt > 1
 
         async def start(agency_id: str) -> None:
+            workflow_id = report_workflow_id(agency_id, request.year)
+            if retried and await self._reported(workflow_id, request.sweep_id):
+                return
             report = AgencyReportInput(
                 agency_id=agency_id,
                 year=request.year,
@@ -52,13 +64,28 @@ class SweepActivities:
             await self.client.start_workflow(
                 "AgencyReport",
                 report,
-                id=report_workflow_id(agency_id, request.year),
+                id=workflow_id,
                 task_queue=queue,
+                memo={SWEEPS_MEMO: [request.sweep_id]},
                 start_signal="join_sweep",
                 start_signal_args=[request.sweep_id],
             )
 
         await asyncio.gather(*(start(agency_id) for agency_id in request.agency_ids))
+
+    async def _reported(self, workflow_id: str, sweep_id: str) -> bool:
+        """Whether the agency's latest run has ended after reporting to the sweep: started or joined
+        by an earlier attempt of this batch, it finished before the retry. Starting it again would
+        check the agency twice and count it twice in the sweep."""
+        try:
+            run = await self.client.get_workflow_handle(workflow_id).describe()
+        except RPCError as err:
+            if err.status is RPCStatusCode.NOT_FOUND:
+                return False
+            raise
+        # A run ended by ops (terminated, cancelled) did not report: it is started again.
+        ended = run.status in (WorkflowExecutionStatus.COMPLETED, WorkflowExecutionStatus.FAILED)
+        return ended and sweep_id in (await run.memo()).get(SWEEPS_MEMO, [])
 
     @activity.defn
     async def count_agencies(self, scope: SweepScope) -> int:

@@ -28,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
         REGION,
         REPORT_YEAR,
         SUPERVISOR_ID,
+        SWEEPS_MEMO,
         AgencyInfo,
         AgencyOutcome,
         AgencyReportInput,
@@ -62,6 +63,8 @@ _ALERT = {
 }
 
 Work = Literal["crawl", "recheck"]
+# Runs recorded before it did not list the sweeps they joined in their memo.
+SWEEPS_MEMO_PATCH = "sweeps-memo"
 
 
 @workflow.defn
@@ -263,12 +266,15 @@ class AgencyReport:
     @workflow.signal
     def join_sweep(self, sweep_id: str) -> None:
         """A sweep found this workflow running: check again now, and report to that sweep too. A sweep
-        joined already (the start's own signal, a retried start) changes nothing."""
+        joined already (the start's own signal, a retried start) changes nothing. The memo lists the
+        sweeps joined, so a retried start can tell, once this run has closed, that it reported."""
         if sweep_id in self._joined:
             return
         self._joined.add(sweep_id)
         self._sweeps.append(sweep_id)
         self._wanted = "crawl"
+        if workflow.patched(SWEEPS_MEMO_PATCH):
+            workflow.upsert_memo({SWEEPS_MEMO: sorted(self._joined)})
 
     @workflow.update
     async def recrawl(self, request: RecrawlRequest) -> PassResult:

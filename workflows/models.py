@@ -27,6 +27,8 @@ REGION = SearchAttributeKey.for_keyword("Region")
 SUPERVISOR_ID = SearchAttributeKey.for_keyword("SupervisorId")
 COMPLIANCE_STATUS = SearchAttributeKey.for_keyword("ComplianceStatus")
 SEARCH_ATTRIBUTES = (AGENCY_ID, REPORT_YEAR, REGION, SUPERVISOR_ID, COMPLIANCE_STATUS)
+# An AgencyReport run's memo key: the ids of the sweeps it reports to.
+SWEEPS_MEMO = "sweeps"
 # Set by Temporal on runs a schedule starts (backfills included): the time the run stands for.
 SCHEDULED_START = SearchAttributeKey.for_datetime("TemporalScheduledStartTime")
 

@@ -22,7 +22,7 @@ sys.path[:0] = [str(HERE.parent), str(HERE.parent / "temporal")]
 from sqlalchemy import select  # noqa: E402
 from temporal_support import YEAR, running, settings_for  # noqa: E402
 from temporalio.client import Client  # noqa: E402
-from test_agency_report_timers import StandIns, TimeSkipping  # noqa: E402
+from test_agency_report_timers import StandIns, TimeSkipping, joined_while_polling  # noqa: E402
 
 from dwatch import ops  # noqa: E402
 from dwatch.store.tables import Finding  # noqa: E402
@@ -74,6 +74,8 @@ def record_polling() -> None:
     try:
         server.run(StandIns(published_after_polls=5), "polled")
         server.loop.run_until_complete(save(server.env.client, "polled", "report_polled_then_published"))
+        server.loop.run_until_complete(joined_while_polling(server.env.client, StandIns(None), "joined"))
+        server.loop.run_until_complete(save(server.env.client, "joined", "report_joined_while_polling"))
     finally:
         server.close()
 

@@ -8,11 +8,12 @@ import asyncio
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from temporal_support import eventually
 from temporalio import activity
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
@@ -26,6 +27,7 @@ from dwatch.temporal import search
 from dwatch.temporal.devserver import binary
 from workflows.agency_report import AgencyReport
 from workflows.models import (
+    SWEEPS_MEMO,
     AgencyInfo,
     AgencyReportInput,
     AgencyReportState,
@@ -200,31 +202,37 @@ def test_ops_recrawl_interrupts_the_polling_and_validators_reject_what_cannot_be
 
 
 def test_a_sweep_joins_once_however_often_its_start_is_retried(server: TimeSkipping) -> None:
-    # A sweep starts each agency by signal-with-start (join_sweep with its own id); a retried start
-    # signals again. Only another sweep's join asks for another pass.
     stand_ins = StandIns(published_after_polls=None)
-
-    async def scenario() -> list[int]:
-        client = server.env.client
-        async with Worker(client, task_queue="joins", workflows=[AgencyReport], activities=stand_ins.activities()):
-            start = AgencyReportInput(agency_id="a1", year=YEAR, sweep_id="sweep/a", poll_interval=timedelta(days=1))
-            options = {"id": "joins", "task_queue": "joins", "start_signal": "join_sweep"}
-            handle = await client.start_workflow(AgencyReport.run, start, **options, start_signal_args=["sweep/a"])
-
-            async def polling_after(passes: int) -> bool:
-                state = await handle.query(AgencyReport.state)
-                return state.passes == passes and state.phase == "polling"
-
-            await eventually(lambda: polling_after(1), 10, "first pass")
-            await client.start_workflow(AgencyReport.run, start, **options, start_signal_args=["sweep/a"])
-            await handle.signal(AgencyReport.join_sweep, "sweep/a")
-            await asyncio.sleep(1)
-            seen = [(await handle.query(AgencyReport.state)).passes]
-            await handle.signal(AgencyReport.join_sweep, "sweep/b")
-            await eventually(lambda: polling_after(2), 10, "second pass")
-            seen.append((await handle.query(AgencyReport.state)).passes)
-            await handle.result()  # the grace period ends: one last look, then escalation
-            return seen
-
-    assert server.loop.run_until_complete(scenario()) == [1, 2]
+    seen, handle = server.loop.run_until_complete(joined_while_polling(server.env.client, stand_ins, "joins"))
+    assert seen == [1, 2]
     assert stand_ins.crawls == 3 and len(stand_ins.escalations) == 1
+    # Listed in the memo, so a retried start can tell after the run has closed.
+    description = server.loop.run_until_complete(handle.describe())
+    assert server.loop.run_until_complete(description.memo())[SWEEPS_MEMO] == ["sweep/a", "sweep/b"]
+
+
+async def joined_while_polling(
+    client: Client, stand_ins: StandIns, workflow_id: str
+) -> tuple[list[int], WorkflowHandle[Any, AgencyReportState]]:
+    """A sweep starts an agency by signal-with-start (join_sweep with its own id), and a retried start
+    signals again; only another sweep's join asks for another pass. The passes made after the
+    retried start and after the other sweep's join; the run ends when the grace period does."""
+    async with Worker(client, task_queue=workflow_id, workflows=[AgencyReport], activities=stand_ins.activities()):
+        start = AgencyReportInput(agency_id="a1", year=YEAR, sweep_id="sweep/a", poll_interval=timedelta(days=1))
+        options = {"id": workflow_id, "task_queue": workflow_id, "start_signal": "join_sweep"}
+        handle = await client.start_workflow(AgencyReport.run, start, **options, start_signal_args=["sweep/a"])
+
+        async def polling_after(passes: int) -> bool:
+            state = await handle.query(AgencyReport.state)
+            return state.passes == passes and state.phase == "polling"
+
+        await eventually(lambda: polling_after(1), 10, "first pass")
+        await client.start_workflow(AgencyReport.run, start, **options, start_signal_args=["sweep/a"])
+        await handle.signal(AgencyReport.join_sweep, "sweep/a")
+        await asyncio.sleep(1)
+        seen = [(await handle.query(AgencyReport.state)).passes]
+        await handle.signal(AgencyReport.join_sweep, "sweep/b")
+        await eventually(lambda: polling_after(2), 10, "second pass")
+        seen.append((await handle.query(AgencyReport.state)).passes)
+        await handle.result()  # the grace period ends: one last look, then escalation
+    return seen, handle
