@@ -34,6 +34,7 @@ import tempfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
+from itertools import pairwise
 from pathlib import Path
 from statistics import mean
 
@@ -55,6 +56,7 @@ from dwatch.temporal.client import connect  # noqa: E402
 from dwatch.temporal.devserver import DevServer, free_port  # noqa: E402
 from dwatch.temporal.embedded import import_demo  # noqa: E402
 from sitefarm import Farm, plan  # noqa: E402
+from sitefarm.server import lead_over_pace  # noqa: E402
 from workflows.models import SweepProgress, report_workflow_id  # noqa: E402
 from workflows.sweep import DeadlineSweep  # noqa: E402
 
@@ -265,15 +267,16 @@ def check_outcome(settings: Settings, progress: SweepProgress, n: int) -> None:
         raise SystemExit("FAILED: something was lost, failed or sent twice")
 
 
-def report_hosts(stats_file: Path) -> None:
+def report_hosts(stats_file: Path, interval: float) -> None:
     stats = json.loads(stats_file.read_text())
     busiest = sorted(stats["requests"], key=lambda h: -stats["requests"][h])[:5]
     print(f"hosts: {len(stats['requests'])}; most in flight at one host: {max(stats['max_in_flight'].values())}")
-    shared = [h for h in stats["min_gap"] if stats["requests"][h] > 10]
-    if shared:
-        print(
-            f"shortest gap between two request starts at a busy host: {min(stats['min_gap'][h] for h in shared):.2f}s"
-        )
+    lead = max(lead_over_pace(starts, interval) for starts in stats["starts"].values())
+    shortest = min((b - a for starts in stats["starts"].values() for a, b in pairwise(starts)), default=interval)
+    print(
+        f"request starts per host, {interval}s apart by the crawlers' clocks, as the sites saw them: "
+        f"at most {lead:.2f}s ahead of that pace, at least {shortest:.2f}s apart"
+    )
     for host in busiest:
         print(f"  {host}: {stats['requests'][host]} requests, at most {stats['max_in_flight'][host]} at once")
 
@@ -350,7 +353,7 @@ def main() -> None:
             check_outcome(settings, progress, args.agencies)
         farm_process.terminate()
         farm_process.wait(30)
-        report_hosts(stats_file)
+        report_hosts(stats_file, settings.crawl.per_host_interval)
     if database:
         drop_database(database)
     sys.stdout.flush()

@@ -4,7 +4,8 @@ Each simulated agency site listens on its own loopback address (127.77.x.y), as 
 internet, so a crawler's per-host politeness applies per agency. The server is hand-written on
 asyncio streams because the faults it must produce (a reset mid-response, a body shorter than its
 Content-Length, a response that never comes) are exactly what a well-behaved framework prevents.
-It also counts requests in flight per host, so tests can assert the crawler's politeness.
+It also records requests in flight and request starts per host, so tests can assert the crawler's
+politeness as the sites see it.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections import Counter, defaultdict
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -54,6 +55,22 @@ class Response:
 Handler = Callable[[Request], Awaitable[Response]]
 
 
+def lead_over_pace(starts: Sequence[float], interval: float) -> float:
+    """How far, in seconds, a host's request starts ran ahead of one start per `interval` at worst.
+
+    The largest (j - i) * interval - (starts[j] - starts[i]) over i < j: 0 for a client that keeps
+    the interval. A request held up by d on its way to the site shows as at most d ahead, however
+    many follow, while a client that ignores the interval gets further ahead with every request; so
+    unlike the shortest gap between two starts, it tells politeness from a loaded machine's jitter.
+    """
+    lead, most_behind = 0.0, float("-inf")
+    for count, start in enumerate(starts):
+        behind = start - count * interval  # how late this start is against the pace set by the first
+        most_behind = max(most_behind, behind)
+        lead = max(lead, most_behind - behind)
+    return lead
+
+
 class MultiHostServer:
     def __init__(self, handler: Handler) -> None:
         self._handler = handler
@@ -62,9 +79,7 @@ class MultiHostServer:
         self.in_flight: Counter[str] = Counter()
         self.max_in_flight: Counter[str] = Counter()
         self.requests: Counter[str] = Counter()
-        # The shortest time between two request starts per host: politeness as the site sees it.
-        self.min_gap: dict[str, float] = {}
-        self._last_start: dict[str, float] = {}
+        self.starts: defaultdict[str, list[float]] = defaultdict(list)  # monotonic seconds, per host
 
     async def listen(self, addresses: list[str], port: int = 0) -> int:
         """Listen on every address at one port (chosen on the first address when 0); returns the port."""
@@ -103,11 +118,7 @@ class MultiHostServer:
     async def _answer(self, request: Request, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
         """Serve one request; False when the connection must end."""
         self.requests[request.host] += 1
-        now = time.monotonic()
-        if request.host in self._last_start:
-            gap = now - self._last_start[request.host]
-            self.min_gap[request.host] = min(gap, self.min_gap.get(request.host, gap))
-        self._last_start[request.host] = now
+        self.starts[request.host].append(time.monotonic())
         self.in_flight[request.host] += 1
         self.max_in_flight[request.host] = max(self.max_in_flight[request.host], self.in_flight[request.host])
         try:

@@ -17,14 +17,16 @@ from sitefarm.plan import Family, Scenario
 
 YEAR = 2024
 # Production politeness (2 in flight per host) with test-sized waits, so the suite stays fast; the
-# timeouts leave room for a loaded machine, where the farm (in this process) answers slowly.
+# timeouts leave room for a loaded machine, where the farm (in this process) answers slowly. One
+# retry more than production: a flaky site fails its first two requests, and when the farm stalls
+# past a timeout the request it answers first may be the latest one, which then meets the 503.
 POLICY = FetchPolicy(
     per_host_concurrency=2,
     per_host_interval=0.02,
     connect_timeout=4,
     read_timeout=4,
     total_timeout=12,
-    retries=2,
+    retries=3,
     retry_backoff=0.05,
     max_body_bytes=16 * 1024 * 1024,
     allow_private_addresses=True,
@@ -118,7 +120,8 @@ def test_flaky_sites_are_retried(farm: Farm, discoveries: dict[str, Discovery]) 
     assert flaky
     for agency in flaky:
         document = discoveries[agency.agency_id].document
-        assert document is not None and document.attempts == 3
+        # Two 503s, then the report: three attempts, one more if a timeout came first.
+        assert document is not None and document.attempts >= 3, discoveries[agency.agency_id].reason
 
 
 def test_wrong_content_type_is_sniffed(farm: Farm, discoveries: dict[str, Discovery]) -> None:
@@ -163,7 +166,7 @@ def test_private_addresses_are_refused_by_default(farm: Farm) -> None:
 def test_hanging_site_gives_up_within_bounded_time(farm: Farm) -> None:
     agency = next(a for a in farm.agencies if a.scenario is Scenario.HANGING)
     loop_time = asyncio.run(_timed(farm, agency))
-    # 3 attempts of at most read_timeout each, plus backoff: bounded, whatever the site does.
+    # 4 attempts of at most read_timeout each, plus backoff: bounded, whatever the site does.
     assert loop_time < 3 * POLICY.total_timeout
 
 
