@@ -16,8 +16,9 @@ pool of `--review-processes`.
 
 Prints the wall time and agencies/s, Temporal's share of the time (per agency workflow: the part of
 its duration not spent running activities, from a sample of histories), each worker's peak resident
-memory (with its review pool), what the busiest hosts saw (requests, most in flight at once, shortest
-gap between two request starts), and checks that nothing was lost or sent twice.
+memory and CPU (with its review pool), the dev server's and the farm's CPU while the workers ran,
+what the hosts saw (requests, most in flight at once, how far request starts ran ahead of one per
+interval: `sitefarm.server.lead_over_pace`), and checks that nothing was lost or sent twice.
 """
 
 from __future__ import annotations

@@ -79,8 +79,11 @@ class MultiHostServer:
         self._connections: set[asyncio.Task[None]] = set()
         self.in_flight: Counter[str] = Counter()
         self.max_in_flight: Counter[str] = Counter()
-        self.requests: Counter[str] = Counter()
         self.starts: defaultdict[str, list[float]] = defaultdict(list)  # monotonic seconds, per host
+
+    @property
+    def requests(self) -> Counter[str]:
+        return Counter({host: len(starts) for host, starts in self.starts.items()})
 
     async def listen(self, addresses: list[str], port: int = 0) -> int:
         """Listen on every address at one port (chosen on the first address when 0); returns the port."""
@@ -118,7 +121,6 @@ class MultiHostServer:
 
     async def _answer(self, request: Request, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
         """Serve one request; False when the connection must end."""
-        self.requests[request.host] += 1
         self.starts[request.host].append(time.monotonic())
         self.in_flight[request.host] += 1
         self.max_in_flight[request.host] = max(self.max_in_flight[request.host], self.in_flight[request.host])
