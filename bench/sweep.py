@@ -270,16 +270,17 @@ def check_outcome(settings: Settings, progress: SweepProgress, n: int) -> None:
 
 def report_hosts(stats_file: Path, interval: float) -> None:
     stats = json.loads(stats_file.read_text())
-    busiest = sorted(stats["requests"], key=lambda h: -stats["requests"][h])[:5]
-    print(f"hosts: {len(stats['requests'])}; most in flight at one host: {max(stats['max_in_flight'].values())}")
-    lead = max(lead_over_pace(starts, interval) for starts in stats["starts"].values())
-    shortest = min((b - a for starts in stats["starts"].values() for a, b in pairwise(starts)), default=interval)
+    starts_by_host: dict[str, list[float]] = stats["starts"]
+    busiest = sorted(starts_by_host, key=lambda h: -len(starts_by_host[h]))[:5]
+    print(f"hosts: {len(starts_by_host)}; most in flight at one host: {max(stats['max_in_flight'].values())}")
+    lead = max(lead_over_pace(starts, interval) for starts in starts_by_host.values())
+    shortest = min((b - a for starts in starts_by_host.values() for a, b in pairwise(starts)), default=interval)
     print(
         f"request starts per host, {interval}s apart by the crawlers' clocks, as the sites saw them: "
         f"at most {lead:.2f}s ahead of that pace, at least {shortest:.2f}s apart"
     )
     for host in busiest:
-        print(f"  {host}: {stats['requests'][host]} requests, at most {stats['max_in_flight'][host]} at once")
+        print(f"  {host}: {len(starts_by_host[host])} requests, at most {stats['max_in_flight'][host]} at once")
 
 
 def create_database() -> str:
@@ -340,7 +341,7 @@ def main() -> None:
             import_demo(store, farm, inbox.urls())
             store.close()
             # Counted from here: the farm renders every report before it is ready, which is not the sweep's.
-            server_cpu, farm_cpu = cpu_seconds(server.process.pid), cpu_seconds(farm_process.pid)
+            server_cpu_before, farm_cpu_before = cpu_seconds(server.process.pid), cpu_seconds(farm_process.pid)
             workers = Workers(env, args.review_workers, args.crawl_workers, args.worker_log)
             try:
                 progress = asyncio.run(sweep(settings, [a.agency_id for a in farm.agencies], workers, args))
@@ -350,8 +351,8 @@ def main() -> None:
                 print(
                     f"`dwatch {' '.join(command)}` (with its pool): peak resident memory {peak:.0f} MB, CPU {cpu:.0f}s"
                 )
-            server_cpu = cpu_seconds(server.process.pid) - server_cpu
-            farm_cpu = cpu_seconds(farm_process.pid) - farm_cpu
+            server_cpu = cpu_seconds(server.process.pid) - server_cpu_before
+            farm_cpu = cpu_seconds(farm_process.pid) - farm_cpu_before
             print(
                 f"CPU while the workers ran: of the Temporal dev server {server_cpu:.0f}s; of the farm {farm_cpu:.0f}s"
             )

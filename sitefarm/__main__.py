@@ -2,7 +2,7 @@
 
 Prints one line `ready PORT` once every site listens (and, with --prerender, every document is
 rendered), then serves until interrupted (SIGTERM or SIGINT); `--stats` then records per host the
-requests, the most in flight at once and when each request started (monotonic seconds). Benchmarks
+most requests in flight at once and when each request started (monotonic seconds). Benchmarks
 run the farm this way, in its own process.
 """
 
@@ -39,7 +39,7 @@ def main() -> None:
     farm.stop()
     if args.stats:
         server = farm.server
-        stats = {"requests": server.requests, "max_in_flight": server.max_in_flight, "starts": server.starts}
+        stats = {"max_in_flight": server.max_in_flight, "starts": server.starts}
         args.stats.write_text(json.dumps(stats, indent=1))
 
 

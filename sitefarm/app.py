@@ -220,7 +220,6 @@ def break_reconciliation(report: SyntheticReport) -> SyntheticReport:
 
 
 @lru_cache(maxsize=1)
-@lru_cache(maxsize=1)  # one body for every oversized site: generating 64 MB per request would stall the farm
 def _oversized() -> bytes:
     return b"%PDF-1.4\n" + b"0" * _OVERSIZE
 

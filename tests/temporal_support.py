@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from uuid import uuid4
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -98,15 +99,22 @@ async def eventually(check: Callable[[], Awaitable[bool]], timeout: float, what:
         await asyncio.sleep(0.2)
 
 
-def assert_sweep_complete(settings: Settings, progress: SweepProgress, agencies: int) -> None:
-    """Every agency processed once, none failed, a status stored for each, and no alert arrived twice."""
-    assert progress.finished and progress.done == agencies and progress.failed == 0
+@contextmanager
+def store_session(settings: Settings) -> Iterator[Session]:
+    """A session on the store the workers write to, its engine closed after."""
     store = Store.open(settings)
     try:
         with store.session() as session:
-            assert session.scalar(select(func.count()).select_from(AgencyStatus)) == agencies
+            yield session
     finally:
         store.close()
+
+
+def assert_sweep_complete(settings: Settings, progress: SweepProgress, agencies: int) -> None:
+    """Every agency processed once, none failed, a status stored for each, and no alert arrived twice."""
+    assert progress.finished and progress.done == agencies and progress.failed == 0
+    with store_session(settings) as session:
+        assert session.scalar(select(func.count()).select_from(AgencyStatus)) == agencies
     arrived = read_inbox(settings.data_dir)
     assert arrived
     assert not arrived_twice(arrived)

@@ -19,7 +19,7 @@ import httpx
 import pytest
 from private_postgres import PrivatePostgres
 from sqlalchemy import select
-from temporal_support import DWATCH, YEAR, assert_sweep_complete, env_for, eventually
+from temporal_support import DWATCH, YEAR, assert_sweep_complete, env_for, eventually, store_session
 from temporalio.api.enums.v1 import EventType
 
 from dwatch import ops
@@ -143,12 +143,8 @@ def _prepare(farm: Farm, env: dict[str, str], inbox: Inbox) -> Settings:
 
 
 def _assert_statuses(settings: Settings, farm: Farm) -> None:
-    store = Store.open(settings)
-    try:
-        with store.session() as session:
-            found = dict(session.execute(select(AgencyStatus.agency_id, AgencyStatus.status)).all())
-    finally:
-        store.close()
+    with store_session(settings) as session:
+        found = dict(session.execute(select(AgencyStatus.agency_id, AgencyStatus.status)).all())
     assert found == {a.agency_id: EXPECTED[a.scenario] for a in farm.agencies}
 
 
@@ -159,12 +155,8 @@ def _assert_polite(farm: Farm, settings: Settings) -> None:
     assert lead_over_pace(server.starts[platform], INTERVAL) <= ARRIVAL_JITTER
     # The crawl workers took the platform's slots through the store: what holds the limits across them
     # however sparse the requests were (tests/store/test_host_gates.py shows the limits it holds).
-    store = Store.open(settings)
-    try:
-        with store.session() as session:
-            assert session.get(CrawlHostGate, platform) is not None
-    finally:
-        store.close()
+    with store_session(settings) as session:
+        assert session.get(CrawlHostGate, platform) is not None
 
 
 def test_split_workers_postgres_store_and_web(

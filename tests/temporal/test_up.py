@@ -10,11 +10,10 @@ import time
 from pathlib import Path
 
 from sqlalchemy import func, select
-from temporal_support import DWATCH
+from temporal_support import DWATCH, store_session
 
 from dwatch.alerts.inbox import read_inbox
 from dwatch.config import Settings
-from dwatch.store.database import Store
 from dwatch.store.tables import AgencyStatus
 from dwatch.temporal.devserver import free_port
 
@@ -24,14 +23,11 @@ AGENCIES = 12
 def _statuses(settings: Settings) -> int:
     if not Path(settings.database_url.removeprefix("sqlite:///")).exists():
         return 0
-    store = Store.open(settings)
     try:
-        with store.session() as session:
+        with store_session(settings) as session:
             return session.scalar(select(func.count()).select_from(AgencyStatus)) or 0
     except Exception:  # the schema is being created
         return 0
-    finally:
-        store.close()
 
 
 def _listening(port: int) -> bool:
