@@ -1,6 +1,7 @@
-"""Alerts to supervisors, through dwatch.alerts. Every call passes an idempotency key prefix that the
-workflow derives from its id, run and pass: a retried activity, a restarted worker or a replayed
-history finds the notification already recorded and does not send it again."""
+"""Alerts to supervisors, through dwatch.alerts. Each message has an idempotency key that a retried
+activity, a restarted worker or a replayed history makes again, so it finds the notification already
+recorded and does not send it again: an alert's names the workflow pass that saw the change; a
+digest's or an escalation's names the state it reports and its period (`dwatch.alerts.service`)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from dwatch.alerts.service import alert_on_review, escalate_missing, send_digest
 from dwatch.config import Settings
 from dwatch.crawling import load_agencies
 from dwatch.store.database import Store
-from workflows.models import AlertRequest, DigestRequest, EscalationRequest, SweepScope
+from workflows.models import CHINA, AlertRequest, DigestRequest, EscalationRequest, SweepScope
 
 
 class AlertActivities:
@@ -52,13 +53,17 @@ class AlertActivities:
 
     @activity.defn
     async def digest(self, request: DigestRequest) -> int:
+        """The sweep's digest. Its period is the day the sweep asked for it (China time): a retry on
+        the next day is still the same digest."""
+        today = activity.info().scheduled_time.astimezone(CHINA).date()
+
         def send() -> int:
             agency_ids = None
             if request.scope != SweepScope():
                 with self.store.session() as session:
                     agency_ids = list(session.scalars(scope_query(request.scope)))
             deliveries = send_digest(
-                self.store, self.settings, request.year, sweep_id=request.sweep_id, agency_ids=agency_ids
+                self.store, self.settings, request.year, sweep_id=request.sweep_id, today=today, agency_ids=agency_ids
             )
             return len(deliveries)
 

@@ -22,7 +22,8 @@ class RunActivities:
 
         def write() -> int:
             with self.store.session() as session:
-                return start_run(session, ref.workflow_id, ref.run_id, ref.kind).id
+                about = (ref.agency_id, ref.year) if ref.agency_id is not None and ref.year is not None else None
+                return start_run(session, ref.workflow_id, ref.run_id, ref.kind, agency_year=about).id
 
         return await asyncio.to_thread(write)
 

@@ -11,6 +11,7 @@ from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
 from dwatch.store.database import Store
+from dwatch.store.runs import link_agency_years
 from dwatch.store.tables import Agency
 from workflows.models import (
     SWEEPS_MEMO,
@@ -46,7 +47,10 @@ class SweepActivities:
         running (polling, started by ops), told to check again and report to this sweep too. Directly
         through the frontend, a batch at once: child workflows would each wait on the server's task
         queues, and a sweep of thousands then starts a few agencies a second. Safe to retry: a
-        workflow ignores a sweep it has joined already."""
+        workflow ignores a sweep it has joined already. The sweep's run is linked to each agency-year
+        first, for their audit trail."""
+        if request.run_pk:
+            await asyncio.to_thread(self._link, request.run_pk, request.year, request.agency_ids)
         queue = activity.info().task_queue  # the workflows' queue, where AgencyReport runs too
         retried = activity.info().attempt > 1
 
@@ -72,6 +76,10 @@ class SweepActivities:
             )
 
         await asyncio.gather(*(start(agency_id) for agency_id in request.agency_ids))
+
+    def _link(self, run_pk: int, year: int, agency_ids: list[str]) -> None:
+        with self.store.session() as session:
+            link_agency_years(session, run_pk, [(agency_id, year) for agency_id in agency_ids])
 
     async def _reported(self, workflow_id: str, sweep_id: str) -> bool:
         """Whether the agency's latest run has ended after reporting to the sweep: started or joined

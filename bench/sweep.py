@@ -49,13 +49,14 @@ from temporalio.client import Client, WorkflowHandle  # noqa: E402
 from temporalio.service import RPCError  # noqa: E402
 
 from dwatch import ops  # noqa: E402
-from dwatch.alerts.inbox import Inbox, arrived_twice, read_inbox  # noqa: E402
+from dwatch.alerts.inbox import arrived_twice, read_inbox  # noqa: E402
 from dwatch.config import Settings  # noqa: E402
+from dwatch.demo.inbox import Inbox  # noqa: E402
+from dwatch.demo.registry import import_demo  # noqa: E402
 from dwatch.store.database import Store  # noqa: E402
 from dwatch.store.tables import AgencyStatus  # noqa: E402
 from dwatch.temporal.client import connect  # noqa: E402
 from dwatch.temporal.devserver import DevServer, free_port  # noqa: E402
-from dwatch.temporal.embedded import import_demo  # noqa: E402
 from sitefarm import Farm, plan  # noqa: E402
 from sitefarm.server import lead_over_pace  # noqa: E402
 from workflows.models import SweepProgress, report_workflow_id  # noqa: E402

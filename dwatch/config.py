@@ -35,6 +35,10 @@ class Settings(BaseModel):
     data_dir: Path = DEFAULT_DATA_DIR
     database_url: str = Field(description="SQLAlchemy URL; default: a SQLite file in the data directory")
     blob_dir: Path = Field(description="where fetched documents are kept; default: data directory/blobs")
+    public_url: str = Field(
+        description="the dashboard's address as supervisors reach it: the base of every link in alerts, audits "
+        "and exports; default: http://web.host:web.port/ (set it behind a proxy or when serving on 0.0.0.0)"
+    )
     crawl: FetchPolicy = Field(default_factory=FetchPolicy, description="politeness and safety of the crawler")
     temporal: TemporalSettings = Field(default_factory=TemporalSettings, description="Temporal service and workers")
     alerts: AlertSettings = Field(default_factory=AlertSettings, description="alerts to supervisors")
@@ -53,12 +57,27 @@ class Settings(BaseModel):
         data_dir = Path(values.get("data_dir") or DEFAULT_DATA_DIR)
         values.setdefault("database_url", f"sqlite:///{data_dir / 'dwatch.sqlite3'}")
         values.setdefault("blob_dir", data_dir / "blobs")
+        if not values.get("public_url"):
+            values["public_url"] = _default_public_url(values.get("web"))
         return values
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         return cls.model_validate(_read_env(cls, env, ENV_PREFIX))
+
+
+# A wildcard bind address is no place to send a browser; the loopback name is, on the same machine.
+_WILDCARD_HOSTS = {"0.0.0.0": "127.0.0.1", "::": "[::1]", "": "127.0.0.1"}
+
+
+def _default_public_url(web: Any) -> str:
+    """Where the dashboard answers, as derived from the web settings (a mapping from the environment or a model)."""
+    checked = web if isinstance(web, WebSettings) else WebSettings.model_validate(web or {})
+    host = _WILDCARD_HOSTS.get(checked.host, checked.host)
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{checked.port}"
 
 
 def _read_env(model: type[BaseModel], env: Mapping[str, str], prefix: str) -> dict[str, Any]:

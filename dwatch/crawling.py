@@ -1,8 +1,9 @@
 """Crawling registered agencies into the archive: registry row → crawl target → discovery → document.
 
-Used by the `dwatch discover` / `dwatch fetch` commands and, later, by the Temporal activities.
-Validators (ETag, Last-Modified) of the newest archived version of each URL make re-checks
-conditional, so an unchanged report is not downloaded again.
+Used by the `dwatch discover` / `dwatch fetch` commands and by the Temporal activities. Validators
+(ETag, Last-Modified) of the version last seen at each URL make re-checks conditional, so an unchanged
+report is not downloaded again. A report is identified by its agency-year and its bytes, not by its
+URL: the same bytes found at another URL (another scheme, host or port) are the same version.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from crawlers.discover import discover
 from crawlers.fetch import Fetcher
 from crawlers.models import Conditional, CrawlTarget, Discovery, FetchFailure, FetchPolicy, Outcome, SiteSelectors
 from dwatch.store.database import Store
-from dwatch.store.documents import FetchedDocument, latest_version, record_fetch
+from dwatch.store.documents import FetchedDocument, found_at, record_fetch
 from dwatch.store.registry.models import AgencyRow
 from dwatch.store.registry.service import agency_row
 from dwatch.store.tables import Agency, Document
@@ -69,15 +70,15 @@ def load_agencies(session: Session, agency_ids: list[str] | None) -> list[Agency
 
 
 def known_validators(session: Session, agency_id: str, year: int) -> dict[str, Conditional]:
-    """ETag / Last-Modified of the newest archived version of each URL of the agency's report."""
+    """ETag / Last-Modified of the version of the agency's report last seen at each of its URLs."""
     urls = session.scalars(
         select(Document.url).where(Document.agency_id == agency_id, Document.report_year == year).distinct()
     )
     known = {}
     for url in urls:
-        latest = latest_version(session, url)
-        if latest is not None:
-            headers = latest.http_headers or {}
+        seen = found_at(session, agency_id, year, url)
+        if seen is not None:
+            headers = seen.http_headers or {}
             known[url] = Conditional(etag=headers.get("etag"), last_modified=headers.get("last-modified"))
     return known
 
@@ -119,10 +120,10 @@ def archive(store: Store, discovery: Discovery) -> CrawlResult:
         return result
     with store.session() as session:
         if document.not_modified or document.content is None:
-            latest = latest_version(session, document.url)
+            seen = found_at(session, discovery.agency_id, discovery.year, document.url)
             result.not_modified = True
-            if latest is not None:
-                result.sha256, result.version = latest.sha256, latest.version
+            if seen is not None:
+                result.sha256, result.version = seen.sha256, seen.version
             return result
         fetched = FetchedDocument(
             agency_id=discovery.agency_id,

@@ -87,7 +87,13 @@ def previous_report(session: Session, agency_id: str, year: int) -> AnnualReport
 
 
 def _context(session: Session, agency: AgencyRow, year: int, document: Document, insecure_tls: bool) -> CheckContext:
-    first = session.scalar(select(Document.fetched_at).where(Document.url == document.url, Document.version == 1))
+    first = session.scalar(
+        select(Document.fetched_at).where(
+            Document.agency_id == document.agency_id,
+            Document.report_year == document.report_year,
+            Document.version == 1,
+        )
+    )
     return CheckContext(
         agency_kind=agency.kind,
         agency_name=agency.name,
@@ -201,8 +207,12 @@ def _review_crawl(store: Store, agency: AgencyRow, crawl: CrawlResult) -> Review
         status = ComplianceStatus.MISSING if crawl.outcome is Outcome.MISSING else ComplianceStatus.UNREACHABLE
         return Review(agency_id=agency.id, year=crawl.year, status=status, detail=crawl.reason)
     with store.session() as session:
+        # The document is the agency-year's version with these bytes, wherever they were found.
         document_id = session.scalar(
-            select(Document.id).where(Document.url == crawl.document_url, Document.sha256 == crawl.sha256)
+            select(Document.id)
+            .where(Document.agency_id == agency.id, Document.report_year == crawl.year, Document.sha256 == crawl.sha256)
+            .order_by(Document.version.desc())
+            .limit(1)
         )
     if document_id is None:
         return Review(

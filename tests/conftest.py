@@ -21,15 +21,23 @@ from sqlalchemy.exc import OperationalError
 # Tests import their shared helpers (tests/corpus.py, …) as top-level modules.
 sys.path.insert(0, str(Path(__file__).parent))
 
-from temporal_support import run_async, terminate_running
+from temporal_support import ready_dev_server, run_async, terminate_running
 
 from dwatch.store.database import normalise_url
+from dwatch.temporal.devserver import DevServer
 from dwatch.temporal.worker import cache_workflow_bytecode
 
 
 def pytest_configure() -> None:
     # Tests run workers of their own, too: their sandboxes must find the workflow modules compiled.
     cache_workflow_bytecode()
+
+
+@pytest.fixture(scope="session")
+def dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevServer]:
+    """One dev server for the session (headless, its own database file); each test uses its own task queue."""
+    with ready_dev_server(tmp_path_factory.mktemp("temporal")) as server:
+        yield server
 
 
 @pytest.fixture(autouse=True)

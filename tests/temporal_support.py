@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import signal
+import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
+from types import TracebackType
 from typing import Any, TypeVar
 from uuid import uuid4
 
@@ -118,3 +121,35 @@ def assert_sweep_complete(settings: Settings, progress: SweepProgress, agencies:
     arrived = read_inbox(settings.data_dir)
     assert arrived
     assert not arrived_twice(arrived)
+
+
+class UntilCtrlC:
+    """A long-running command (`dwatch up`, `dwatch worker`) with its output piped: `stop()` sends Ctrl-C
+    (SIGINT) and returns everything it printed; leaving the block without stopping it kills it."""
+
+    def __init__(self, argv: list[str], env: dict[str, str]) -> None:
+        self.process = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+    def running(self) -> bool:
+        return self.process.poll() is None
+
+    def wait_for(self, text: str) -> str:
+        """Read output lines until one holds `text` (the line; empty when the process ended first)."""
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        while line and text not in line:
+            line = self.process.stdout.readline()
+        return line
+
+    def stop(self) -> str:
+        self.process.send_signal(signal.SIGINT)
+        output, _ = self.process.communicate(timeout=60)
+        return output
+
+    def __enter__(self) -> UntilCtrlC:
+        return self
+
+    def __exit__(self, *_: type[BaseException] | BaseException | TracebackType | None) -> None:
+        if self.running():
+            self.process.kill()
+            self.process.wait(10)

@@ -9,7 +9,7 @@ validated updates; `state` answers where the agency-year stands.
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta
 from typing import Any, Literal
 
 from temporalio import workflow
@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.runs import RunActivities
     from workflows.models import (
         AGENCY_ID,
+        CHINA,
         COMPLIANCE_STATUS,
         REGION,
         REPORT_YEAR,
@@ -50,9 +51,6 @@ with workflow.unsafe.imports_passed_through():
         WaiveResult,
     )
     from workflows.store_calls import StoreCalls
-
-# Deadlines and grace periods are calendar days in China (no daylight saving: a fixed offset is exact).
-CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 # The crawler bounds each request itself; the activity timeout only catches a lost worker.
 _CRAWL = {"start_to_close_timeout": timedelta(minutes=5), "retry_policy": RetryPolicy(maximum_attempts=5)}
@@ -85,9 +83,10 @@ class AgencyReport:
     @workflow.run
     async def run(self, input: AgencyReportInput) -> AgencyReportState:
         info = workflow.info()
-        self._run_pk = await self._store(
-            RunActivities.begin_run, RunRef(workflow_id=info.workflow_id, run_id=info.run_id, kind="report")
+        ref = RunRef(
+            workflow_id=info.workflow_id, run_id=info.run_id, kind="report", agency_id=input.agency_id, year=input.year
         )
+        self._run_pk = await self._store(RunActivities.begin_run, ref)
         try:
             agency = await self._store(
                 ReportActivities.agency_info, AgencyYear(agency_id=input.agency_id, year=input.year)

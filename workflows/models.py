@@ -6,7 +6,7 @@ adds fields with defaults only, so running workflows keep deserialising their hi
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -19,6 +19,10 @@ with workflow.unsafe.imports_passed_through():
     from dwatch.crawling import CrawlResult
     from dwatch.review import Review
     from dwatch.store.tables import ComplianceStatus
+
+# Deadlines, grace periods and digest periods are calendar days in China (no daylight saving: a fixed
+# offset is exact). Shared by the workflows and the activities they call.
+CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 # Search attributes auditors filter on in the Temporal UI (registered by `dwatch.temporal.search`).
 AGENCY_ID = SearchAttributeKey.for_keyword("AgencyId")
@@ -77,6 +81,8 @@ class RunRef(_Model):
     workflow_id: str
     run_id: str
     kind: str
+    agency_id: str | None = Field(default=None, description="a report run's agency-year, for its audit trail")
+    year: int | None = None
 
 
 class RunEnd(_Model):
@@ -215,6 +221,7 @@ class StartReportsRequest(_Model):
     agency_ids: list[str]
     heartbeat: timedelta
     queues: TaskQueues | None = None
+    run_pk: int | None = Field(default=None, description="the sweep's run: linked to each agency-year of the batch")
 
 
 class SweepCarry(_Model):

@@ -127,6 +127,7 @@ class DeadlineSweep:
                 agency_ids=batch,
                 heartbeat=self._input.heartbeat,
                 queues=self._input.queues,
+                run_pk=self._carry.run_pk,
             )
             await workflow.execute_activity_method(SweepActivities.start_reports, request, **self._options(_START))
             for agency_id in batch:

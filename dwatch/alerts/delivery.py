@@ -61,6 +61,7 @@ class Outgoing:
     key: str
     context: Any
     finding_ids: list[int] = field(default_factory=list)
+    agency_years: list[tuple[str, int]] = field(default_factory=list)  # what it is about, for the audit trail
     every_target: bool = False  # test messages go to every channel, whatever its tags
 
     def targets(self) -> list[NotifyTarget]:
@@ -154,6 +155,7 @@ def dispatch(store: Store, settings: AlertSettings, outgoing: list[Outgoing]) ->
                         body=rendered[fmt].body,
                         supervisor_id=message.supervisor.id,
                         finding_ids=message.finding_ids,
+                        agency_years=message.agency_years,
                     ),
                 )
                 status, notification_id, attempts = row.status, row.id, row.attempts

@@ -12,7 +12,8 @@ from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
 from dwatch.alerts.messages import SafeUrl, safe_url
-from dwatch.alerts.settings import AlertSettings
+from dwatch.config import Settings
+from dwatch.links import dashboard_url, dossier_url
 from dwatch.store.registry.service import agency_row
 from dwatch.store.tables import Agency, AgencyStatus, ComplianceStatus, Document, Finding, FindingStatus
 from reports.checks.catalogue import CATALOGUE
@@ -95,16 +96,15 @@ class TestContext:
     sent_at: str
 
 
-def dashboard_link(settings: AlertSettings, agency_id: str | None = None, year: int | None = None) -> SafeUrl | None:
-    base = settings.dashboard_url.rstrip("/")
-    if agency_id is None:
-        return safe_url(f"{base}/" if year is None else f"{base}/?year={year}")
-    return safe_url(f"{base}/agencies/{agency_id}/{year}")
+def dashboard_link(settings: Settings, agency_id: str | None = None, year: int | None = None) -> SafeUrl | None:
+    if agency_id is None or year is None:
+        return safe_url(dashboard_url(settings, year))
+    return safe_url(dossier_url(settings, agency_id, year))
 
 
 def agency_line(
     session: Session,
-    settings: AlertSettings,
+    settings: Settings,
     agency: Agency,
     year: int,
     *,
@@ -129,7 +129,7 @@ def agency_line(
         detail=status.detail if status and not rows else "",
         dashboard=dashboard_link(settings, agency.id, year),
         source=safe_url(document.final_url) if document else None,
-        findings=[FindingLine(message=r.message_zh, evidence=r.evidence) for r in rows[: settings.top_findings]],
+        findings=[FindingLine(message=r.message_zh, evidence=r.evidence) for r in rows[: settings.alerts.top_findings]],
         fingerprints=sorted(r.fingerprint for r in rows),
         finding_ids=[r.id for r in rows],
     )
@@ -137,7 +137,7 @@ def agency_line(
 
 def digest_context(
     session: Session,
-    settings: AlertSettings,
+    settings: Settings,
     supervisor: str,
     year: int,
     sweep_id: str,

@@ -1,31 +1,19 @@
-"""The demo inbox: an SMTP server and a JSON webhook on 127.0.0.1 that keep what arrives.
+"""What the demo inbox received (`dwatch notify inbox`): JSON lines in `inbox.jsonl` of the data directory.
 
-`dwatch up` starts it beside the demo and points the demo supervisors' apprise URLs at it
-(`Inbox.urls()`); `dwatch notify inbox` lists what arrived. Messages are appended as JSON lines to
-`inbox.jsonl` in the data directory, so they survive the process and any reader can follow them.
+The inbox's receivers (an SMTP server and a webhook) are demo code, `dwatch.demo.inbox`; reading what
+they kept needs nothing of the demo, so this stays in the production install.
 """
 
 from __future__ import annotations
 
-import json
-import socket
-import threading
 from collections import Counter
-from datetime import UTC, datetime
-from email import message_from_bytes, policy
-from email.message import EmailMessage
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from datetime import datetime
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Literal, cast
-from urllib.parse import parse_qsl
+from typing import Literal
 
-from aiosmtpd.controller import Controller
 from pydantic import BaseModel, Field
 
-HOST = "127.0.0.1"
 INBOX_FILE = "inbox.jsonl"
-_MAX_REQUEST = 1 << 20
 
 
 class InboxMessage(BaseModel):
@@ -55,112 +43,3 @@ def read_inbox(data_dir: Path) -> list[InboxMessage]:
         return []
     with path.open(encoding="utf-8") as lines:
         return [InboxMessage.model_validate_json(line) for line in lines if line.strip()]
-
-
-def free_port(host: str = HOST) -> int:
-    # aiosmtpd's controller cannot bind port 0 (it connects to the port to check the server is up).
-    with socket.socket() as probe:
-        probe.bind((host, 0))
-        return int(probe.getsockname()[1])
-
-
-class Inbox:
-    """Both receivers; a context manager. Ports 0: any free port."""
-
-    def __init__(self, data_dir: Path, *, smtp_port: int = 0, http_port: int = 0) -> None:
-        self.path = inbox_path(data_dir)
-        self.smtp_port = smtp_port or free_port()
-        self._lock = threading.Lock()
-        self._smtp = Controller(_SmtpHandler(self), hostname=HOST, port=self.smtp_port)
-        self._http = ThreadingHTTPServer((HOST, http_port), _webhook_handler(self))
-        self.http_port = int(self._http.server_address[1])
-        self._http_thread = threading.Thread(target=self._http.serve_forever, name="inbox-http", daemon=True)
-
-    def urls(self) -> list[str]:
-        """apprise URLs that deliver here: an e-mail and a JSON webhook."""
-        return [
-            f"mailto://{HOST}:{self.smtp_port}?from=dwatch@localhost&to=inbox@localhost&mode=insecure",
-            f"json://{HOST}:{self.http_port}/inbox",
-        ]
-
-    def start(self) -> Inbox:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._smtp.start()
-        self._http_thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._http.shutdown()
-        self._http.server_close()
-        self._smtp.stop()
-
-    def __enter__(self) -> Inbox:
-        return self.start()
-
-    def __exit__(self, *_: type[BaseException] | BaseException | TracebackType | None) -> None:
-        self.stop()
-
-    def keep(self, message: InboxMessage) -> None:
-        with self._lock, self.path.open("a", encoding="utf-8") as out:
-            out.write(message.model_dump_json() + "\n")
-
-
-class _SmtpHandler:
-    def __init__(self, inbox: Inbox) -> None:
-        self.inbox = inbox
-
-    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:
-        # With the default policy the parser builds EmailMessage objects.
-        parsed = cast(EmailMessage, message_from_bytes(envelope.content, policy=policy.default))
-        text = parsed.get_body(("plain",))
-        html = parsed.get_body(("html",))
-        self.inbox.keep(
-            InboxMessage(
-                received_at=datetime.now(UTC),
-                channel="email",
-                sender=envelope.mail_from or "",
-                recipients=list(envelope.rcpt_tos),
-                subject=str(parsed.get("subject", "")),
-                body=text.get_content() if text else "",
-                html=html.get_content() if html else None,
-            )
-        )
-        return "250 Message accepted"
-
-
-def _webhook_handler(inbox: Inbox) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            length = min(int(self.headers.get("Content-Length") or 0), _MAX_REQUEST)
-            raw = self.rfile.read(length).decode("utf-8", errors="replace")
-            payload = _payload(raw, self.headers.get("Content-Type", ""))
-            inbox.keep(
-                InboxMessage(
-                    received_at=datetime.now(UTC),
-                    channel="webhook",
-                    subject=str(payload.get("title", "")),
-                    body=str(payload.get("message", raw)),
-                    path=self.path,
-                )
-            )
-            answer = b'{"errcode":0,"errmsg":"ok"}'
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(answer)))
-            self.end_headers()
-            self.wfile.write(answer)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            """Quiet: the inbox file is the log."""
-
-    return Handler
-
-
-def _payload(raw: str, content_type: str) -> dict[str, Any]:
-    if "json" in content_type:
-        try:
-            data = json.loads(raw)
-        except ValueError:
-            return {}
-        return data if isinstance(data, dict) else {}
-    return dict(parse_qsl(raw))

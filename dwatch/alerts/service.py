@@ -3,8 +3,12 @@
 Idempotency keys (a target digest is appended per channel, see `delivery.target_key`):
 - immediate: prefix, agency, year, new status and the fingerprints of the findings behind it;
 - resolved: prefix, agency, year, the status it left;
-- digest: sweep id, year, supervisor;
+- digest: year, supervisor, period (the day, China time) and the state it reports (see `_digest_key`);
 - escalation: prefix, agency, year, parent supervisor, and how many escalation periods have passed.
+Immediate and resolved notices are about a transition the workflow saw in one pass (its prefix names
+the pass). Digests and escalations are about a state: the keys name the state and the period, never
+the run, the sweep or where the report was found, so another sweep or a re-run of the demo in the same
+period with nothing changed finds them sent; a changed state or the next period sends again.
 """
 
 from __future__ import annotations
@@ -20,7 +24,9 @@ from sqlalchemy.orm import Session
 
 from dwatch.alerts.delivery import Delivery, Outgoing, dispatch
 from dwatch.alerts.facts import (
+    AgencyLine,
     ChangeContext,
+    DigestContext,
     EscalationContext,
     TestContext,
     agency_line,
@@ -35,7 +41,7 @@ from dwatch.review import Review
 from dwatch.store.database import Store
 from dwatch.store.registry.models import AgencyRow, SupervisorRow
 from dwatch.store.status import statuses
-from dwatch.store.tables import Agency, ComplianceStatus
+from dwatch.store.tables import Agency, AgencyStatus, ComplianceStatus, Finding
 
 log = logging.getLogger(__name__)
 
@@ -64,9 +70,7 @@ def alert_on_review(
         if supervisor is None or row is None:
             return []
         immediate = kind is AlertKind.IMMEDIATE
-        line = agency_line(
-            session, settings.alerts, row, review.year, check_run_id=review.check_run_id if immediate else None
-        )
+        line = agency_line(session, settings, row, review.year, check_run_id=review.check_run_id if immediate else None)
     context = ChangeContext(
         supervisor=supervisor.name,
         year=review.year,
@@ -85,18 +89,26 @@ def alert_on_review(
         key=key,
         context=context,
         finding_ids=line.finding_ids if immediate else [],
+        agency_years=[(agency.id, review.year)],
     )
     return dispatch(store, settings.alerts, [message])
 
 
 def send_digest(
-    store: Store, settings: Settings, year: int, *, sweep_id: str, agency_ids: list[str] | None = None
+    store: Store,
+    settings: Settings,
+    year: int,
+    *,
+    sweep_id: str,
+    today: date,
+    agency_ids: list[str] | None = None,
 ) -> list[Delivery]:
-    """One digest per supervisor of the agencies with a status for `year` (those named, or all)."""
+    """One digest per supervisor of the agencies with a status for `year` (those named, or all), unless
+    the supervisor had the digest of the same state already `today` (China time)."""
     with store.session() as session:
         supervisors = load_supervisors(session, settings.alerts.config_files)
         outgoing = [
-            _digest_message(session, settings, supervisors[supervisor_id], year, sweep_id, agencies)
+            _digest_message(session, settings, supervisors[supervisor_id], year, sweep_id, agencies, today.isoformat())
             for supervisor_id, agencies in _by_supervisor(session, year, agency_ids).items()
             if supervisor_id in supervisors
         ]
@@ -108,7 +120,7 @@ def preview_digest(store: Store, settings: Settings, supervisor_id: str, year: i
     with store.session() as session:
         supervisor = _supervisor(session, settings, supervisor_id)
         agencies = _by_supervisor(session, year, None).get(supervisor_id, [])
-        message = _digest_message(session, settings, supervisor, year, "预览", agencies)
+        message = _digest_message(session, settings, supervisor, year, "预览", agencies, "preview")
     return render(message.kind, fmt, message.context)
 
 
@@ -138,7 +150,7 @@ def escalate_missing(
                 parent=parent.name,
                 supervisor=supervisor.name,
                 year=year,
-                agency=agency_line(session, settings.alerts, agency, year),
+                agency=agency_line(session, settings, agency, year),
                 deadline=due,
                 today=today,
                 days=days,
@@ -154,6 +166,7 @@ def escalate_missing(
                     ),
                     key=f"{key_prefix}:escalation:{agency.id}:{year}:{parent.id}:{days // period}",
                     context=context,
+                    agency_years=[(agency.id, year)],
                 )
             )
     return dispatch(store, settings.alerts, outgoing)
@@ -191,9 +204,15 @@ def _by_supervisor(session: Session, year: int, agency_ids: list[str] | None) ->
 
 
 def _digest_message(
-    session: Session, settings: Settings, supervisor: SupervisorRow, year: int, sweep_id: str, agencies: list[Agency]
+    session: Session,
+    settings: Settings,
+    supervisor: SupervisorRow,
+    year: int,
+    sweep_id: str,
+    agencies: list[Agency],
+    period: str,
 ) -> Outgoing:
-    context = digest_context(session, settings.alerts, supervisor.name, year, sweep_id, agencies)
+    context = digest_context(session, settings, supervisor.name, year, sweep_id, agencies)
     problems = any(a.status is not ComplianceStatus.COMPLIANT for s in context.sections for a in s.agencies)
     scope = AlertScope(
         kind=AlertKind.DIGEST,
@@ -204,10 +223,44 @@ def _digest_message(
         supervisor=supervisor,
         kind=AlertKind.DIGEST,
         scope=scope,
-        key=f"digest:{sweep_id}:{year}:{supervisor.id}",
+        key=_digest_key(session, supervisor, year, period, context),
         context=context,
+        agency_years=[(a.id, year) for a in agencies],
     )
 
 
-def _digest(fingerprints: list[str]) -> str:
-    return hashlib.sha256(",".join(sorted(fingerprints)).encode("utf-8")).hexdigest()[:16]
+def _digest_key(session: Session, supervisor: SupervisorRow, year: int, period: str, context: DigestContext) -> str:
+    """The digest's key: supervisor, year, period and the state it reports, as of when. The state is each
+    agency listed with its status and the findings listed for it, each with the time it last changed
+    (the sweep that reports it does not count, nor where the report was found). So the same state in
+    the same period makes the same key, and any change since, even back to an earlier state, a new one."""
+    lines: list[AgencyLine] = [line for section in context.sections for line in section.agencies]
+    ids = [line.id for line in lines]
+    status_since = {
+        agency_id: at.isoformat()
+        for agency_id, at in session.execute(
+            select(AgencyStatus.agency_id, AgencyStatus.changed_at).where(
+                AgencyStatus.report_year == year, AgencyStatus.agency_id.in_(ids)
+            )
+        )
+    }
+    listed = {finding_id for line in lines for finding_id in line.finding_ids}
+    finding_since = {
+        finding_id: f"{fingerprint}@{at.isoformat()}"
+        for finding_id, fingerprint, at in session.execute(
+            select(Finding.id, Finding.fingerprint, Finding.status_changed_at).where(
+                Finding.report_year == year, Finding.agency_id.in_(ids)
+            )
+        )
+        if finding_id in listed
+    }
+    state = [
+        f"{line.id}={line.status}@{status_since.get(line.id, '-')}"
+        f"[{';'.join(sorted(finding_since[i] for i in line.finding_ids))}]"
+        for line in lines
+    ]
+    return f"digest:{year}:{supervisor.id}:{period}:{_digest(state)}"
+
+
+def _digest(parts: list[str]) -> str:
+    return hashlib.sha256(",".join(sorted(parts)).encode("utf-8")).hexdigest()[:16]

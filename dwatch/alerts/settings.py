@@ -1,4 +1,4 @@
-"""Alert settings (`DWATCH_ALERTS__*`): links, escalation, retries, timeouts, test stand-ins.
+"""Alert settings (`DWATCH_ALERTS__*`): escalation, retries, timeouts, test stand-ins.
 
 Imports nothing of the service: `dwatch.config` imports this module.
 """
@@ -20,7 +20,6 @@ def _json_if_text(value: Any) -> Any:
 class AlertSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    dashboard_url: str = Field(default="http://127.0.0.1:8000", description="base of the links in messages")
     escalation_days: int = Field(default=14, ge=1, description="missing this many days after the deadline: escalate")
     top_findings: int = Field(default=3, ge=1, description="findings listed per agency in a digest")
     retry_attempts: int = Field(default=3, ge=1, description="delivery attempts per message and target")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from reports.model import AnnualReport
 from reports.parsers import ParseError, parse_document
@@ -15,7 +16,8 @@ err_console = Console(stderr=True)
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
-    err_console.print(f"[bold red]错误[/]：{message}", highlight=False)
+    # Messages quote files, URLs and install hints ('…[demo]'): never markup, one line even in a pipe.
+    err_console.print(f"[bold red]错误[/]：{escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 

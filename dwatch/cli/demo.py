@@ -1,6 +1,6 @@
 """`dwatch demo`: `dwatch up` run to completion, then the compliance summary a supervisor would read.
 
-Everything `dwatch up` starts (Temporal dev server, worker, site farm, inbox) runs headless on
+Everything `dwatch up --demo` starts (Temporal dev server, worker, site farm, inbox) runs headless on
 free ports with its data under the data directory's `demo/`; one DeadlineSweep checks every demo
 agency, and then everything stops. Running it again re-checks: the Temporal database and the
 store are kept, unchanged reports are not downloaded again, findings are updated, not duplicated.
@@ -17,7 +17,7 @@ from rich.table import Table as RichTable
 from dwatch.cli import app
 from dwatch.cli.common import console
 from dwatch.cli.temporal_ops import latest_year, run_command
-from dwatch.cli.up import embedded_settings, run_once
+from dwatch.cli.up import demo_required, embedded_settings, run_once
 from dwatch.config import Settings
 from dwatch.labels import COMPLIANCE_STATUS_ZH
 from dwatch.store.database import Store
@@ -39,8 +39,11 @@ def demo_command(
     agencies: Annotated[int, typer.Option(help="number of sample agency sites")] = 30,
 ) -> None:
     """Run the main job once on sample agency sites, through Temporal: crawl, parse, check, store, alert."""
+    demo_required()
     base = Settings.from_env()
-    settings = embedded_settings(Settings.model_validate({"data_dir": base.data_dir / "demo"}), private_ports=True)
+    settings = embedded_settings(
+        Settings.model_validate({"data_dir": base.data_dir / "demo"}), demo=True, private_ports=True
+    )
     year = latest_year()
 
     async def body() -> None:

@@ -13,10 +13,11 @@ from dwatch.cli import app
 from dwatch.cli.common import console, fail
 from dwatch.cli.db import open_store
 from dwatch.config import Settings
-from dwatch.labels import FINDING_STATUS_ZH
+from dwatch.labels import COMPLIANCE_STATUS_ZH, FINDING_STATUS_ZH
+from dwatch.links import dossier_url
 from dwatch.store.audit import AuditRecord, audit
 from dwatch.store.findings import FindingQuery, query_findings
-from dwatch.store.tables import FindingStatus
+from dwatch.store.tables import ComplianceStatus, FindingStatus
 from dwatch.temporal.history import ui_link
 
 
@@ -72,7 +73,8 @@ def audit_command(
     year: Annotated[int, typer.Argument(help="report year", show_default=False)],
     as_json: Annotated[bool, typer.Option("--json", help="print as JSON")] = False,
 ) -> None:
-    """Everything known about an agency's report for a year: documents, checks, findings, notifications."""
+    """Everything known about an agency's report for a year, whatever its status: documents, checks,
+    findings, status changes, notifications and workflow runs."""
     store = open_store()
     try:
         with store.session() as session:
@@ -81,12 +83,15 @@ def audit_command(
         store.close()
     if record is None:
         raise fail(f"机关“{agency}”不存在", code=1)
-    links = _temporal_links(record)
+    settings = Settings.from_env()
+    links = _temporal_links(settings, record)
+    dossier = dossier_url(settings, agency, year)
     if as_json:
-        payload = record.model_dump(mode="json") | {"temporal_links": links}
+        payload = record.model_dump(mode="json") | {"temporal_links": links, "dossier_url": dossier}
         console.out(json.dumps(payload, ensure_ascii=False, indent=2), highlight=False)
         return
     print_audit(record)
+    console.out(f"\n监督看板 {dossier}", highlight=False)
     console.out(f"\n工作流（{len(record.workflow_runs)}）", highlight=False)
     for r in record.workflow_runs:
         finished = f"{r.finished_at:%Y-%m-%d %H:%M}Z" if r.finished_at else "进行中"
@@ -97,10 +102,9 @@ def audit_command(
         console.out(f"     Temporal 界面 {links[str(r.id)]}", highlight=False)
 
 
-def _temporal_links(record: AuditRecord) -> dict[str, str]:
+def _temporal_links(settings: Settings, record: AuditRecord) -> dict[str, str]:
     """The Temporal UI page of each workflow run named in the record, by the run's row id."""
-    temporal = Settings.from_env().temporal
-    return {str(r.id): ui_link(temporal, r.workflow_id, r.run_id) for r in record.workflow_runs}
+    return {str(r.id): ui_link(settings.temporal, r.workflow_id, r.run_id) for r in record.workflow_runs}
 
 
 def _runs(record: AuditRecord) -> dict[int, str]:
@@ -149,12 +153,29 @@ def print_audit(record: AuditRecord) -> None:
                 f"     {e.at:%Y-%m-%d %H:%M}Z {e.from_status or '—'} → {e.to_status}（{e.actor}）{reason}",
                 highlight=False,
             )
+    out(f"\n状态变化（{len(record.status_history)}）", highlight=False)
+    for e in record.status_history:
+        change = f"{_status_zh(e.from_status)} → " if e.from_status else ""
+        detail = f"：{e.detail}" if e.detail else ""
+        out(
+            f"  {e.at:%Y-%m-%d %H:%M}Z {change}{_status_zh(e.to_status)}{detail}"
+            f"　工作流 {runs.get(e.workflow_run_id or 0, '—')}",
+            highlight=False,
+        )
     out(f"\n通知（{len(record.notifications)}）", highlight=False)
     for n in record.notifications:
         out(f"  {n.recipient} 经 {n.channel}（{n.target_masked}）：{n.subject}", highlight=False)
-        out(f"     状态 {n.status}　尝试 {n.attempts} 次　问题 {'、'.join(n.fingerprints)}", highlight=False)
+        out(
+            f"     状态 {n.status}　尝试 {n.attempts} 次　问题 {'、'.join(n.fingerprints) or '—'}"
+            f"　创建 {n.created_at:%Y-%m-%d %H:%M}Z",
+            highlight=False,
+        )
         for a in n.attempt_log:
             out(
                 f"     {a.attempted_at:%Y-%m-%d %H:%M}Z {'成功' if a.ok else '失败'}{'：' + a.error if a.error else ''}",
                 highlight=False,
             )
+
+
+def _status_zh(status: str) -> str:
+    return COMPLIANCE_STATUS_ZH[ComplianceStatus(status)]

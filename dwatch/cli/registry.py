@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from enum import StrEnum
+from importlib.resources import files
 from pathlib import Path
 from typing import Annotated
 
@@ -97,6 +98,17 @@ def _write_private(path: Path, text: str) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
         handle.write(text)
+
+
+def example_registry() -> str:
+    """The annotated example registry shipped with the package."""
+    return files("dwatch.store.registry").joinpath("example.yaml").read_text(encoding="utf-8")
+
+
+@registry_app.command("example")
+def example_command() -> None:
+    """Print an annotated example registry to start from: dwatch registry example > registry.yaml"""
+    console.out(example_registry(), highlight=False, end="")
 
 
 @registry_app.command("list")

@@ -1,6 +1,9 @@
 """Ops on the Temporal orchestration: `dwatch worker`, `sweep`, `recrawl`, `recheck`, `waive`, `status`,
 `schedules …` and `history export`.
 
+Ops commands refuse bad input (an unregistered agency, a finding that does not exist, a year out of
+range) with one line and exit status 2 before anything is started in Temporal (`dwatch.ops.validate`).
+
 Each command runs its coroutine, then leaves the process with `os._exit` once its output is flushed:
 the SDK's Rust threads can abort a short-lived process during interpreter finalisation
 (temporalio/sdk-python#300), which would turn a successful command into a crash.
@@ -13,6 +16,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Coroutine
+from contextlib import AsyncExitStack, closing, nullcontext
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, NoReturn
@@ -32,6 +36,7 @@ from dwatch.labels import COMPLIANCE_STATUS_ZH
 from dwatch.observability.logs import configure_logging
 from dwatch.observability.runtime import Instrumentation, instrumentation
 from dwatch.observability.runtime import flush as flush_telemetry
+from dwatch.ops import OpsInputError, latest_year
 from dwatch.store.status import statuses
 from dwatch.temporal import schedules, search
 from dwatch.temporal.client import connect
@@ -54,16 +59,14 @@ _PHASE_ZH = {
 Year = Annotated[int | None, typer.Option("--year", help="report year (default: the latest due)")]
 
 
-def latest_year() -> int:
-    return datetime.now(CHINA).year - 1
-
-
 def run_command(body: Callable[[], Coroutine[Any, Any, None]]) -> NoReturn:
     code = 0
     try:
         asyncio.run(body())
     except typer.Exit as exc:
         code = exc.exit_code
+    except OpsInputError as exc:  # refused before anything was started in Temporal
+        code = fail(exc.message).exit_code
     except KeyboardInterrupt:
         code = 130
     except RPCError as exc:
@@ -119,13 +122,19 @@ def worker_command(
         stop = asyncio.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             asyncio.get_running_loop().add_signal_handler(sig, stop.set)
-        async with worker(client, settings, roles) as running:
+        async with AsyncExitStack() as stack:
+            running = await stack.enter_async_context(worker(client, settings, roles))
             queues = "、".join(w.task_queue for w in running)
             console.print(
                 f"工作进程已启动：{settings.temporal.address} 命名空间 {settings.temporal.namespace} "
                 f"任务队列 {queues}（Ctrl-C 停止）",
                 highlight=False,
             )
+            if "workflows" in roles:
+                # The workflows workers keep the deadline schedules in step with the registry.
+                store = open_store()
+                stack.callback(store.close)
+                await stack.enter_async_context(schedules.kept_applied(client, store, settings))
             await stop.wait()
             console.print("正在停止：等待进行中的任务完成…", highlight=False)
         console.print("工作进程已停止", highlight=False)
@@ -169,7 +178,9 @@ def sweep_command(
     async def body() -> None:
         settings = Settings.from_env()
         client = await _client(settings)
-        workflow_id = await ops.start_sweep(settings, year or latest_year(), agency, client=client)
+        # Agencies named must be registered, which the store answers; a sweep of all needs no store.
+        with closing(open_store()) if agency else nullcontext() as store:
+            workflow_id = await ops.start_sweep(settings, year or latest_year(), agency, client=client, store=store)
         handle = client.get_workflow_handle(workflow_id)
         run_id = (await handle.describe()).run_id
         console.print(f"已开始检查：{workflow_id}", highlight=False)
@@ -200,8 +211,8 @@ def recrawl_command(agency: AgencyArg, year: Year = None) -> None:
 
     async def body() -> None:
         settings = Settings.from_env()
-        with console.status(f"正在重新抓取 {agency}…"):
-            result = await ops.recrawl(settings, agency, year or latest_year())
+        with closing(open_store()) as store, console.status(f"正在重新抓取 {agency}…"):
+            result = await ops.recrawl(settings, agency, year or latest_year(), store=store)
         _print_result("重新抓取", result, settings)
 
     run_command(body)
@@ -213,8 +224,8 @@ def recheck_command(agency: AgencyArg, year: Year = None) -> None:
 
     async def body() -> None:
         settings = Settings.from_env()
-        with console.status(f"正在重新检查 {agency}…"):
-            result = await ops.recheck(settings, agency, year or latest_year())
+        with closing(open_store()) as store, console.status(f"正在重新检查 {agency}…"):
+            result = await ops.recheck(settings, agency, year or latest_year(), store=store)
         _print_result("重新检查", result, settings)
 
     run_command(body)
@@ -232,7 +243,8 @@ def waive_command(
 
     async def body() -> None:
         settings = Settings.from_env()
-        result = await ops.waive(settings, agency, year or latest_year(), fingerprint, reason, actor)
+        with closing(open_store()) as store:
+            result = await ops.waive(settings, agency, year or latest_year(), fingerprint, reason, actor, store=store)
         _print_result("豁免", result, settings)
 
     run_command(body)
@@ -320,6 +332,12 @@ def schedules_apply_command() -> None:
     run_command(body)
 
 
+_NO_SCHEDULES = (
+    "尚无计划任务：运行 dwatch schedules apply 按登记的机关安装截止日期计划任务"
+    "（dwatch up 与 workflows 工作进程启动时也会自动安装）"
+)
+
+
 @schedules_app.command("list")
 def schedules_list_command() -> None:
     """The project's schedules, their state and next runs."""
@@ -327,10 +345,14 @@ def schedules_list_command() -> None:
     async def body() -> None:
         settings = Settings.from_env()
         client = await _client(settings)
+        installed = await schedules.ours(client)
+        if not installed:
+            console.print(_NO_SCHEDULES, highlight=False, soft_wrap=True)
+            return
         table = RichTable(title="计划任务", title_justify="left")
         for column in ("编号", "状态", "下次运行（北京时间）", "最近运行"):
             table.add_column(column)
-        for schedule_id in await schedules.ours(client):
+        for schedule_id in installed:
             described = await client.get_schedule_handle(schedule_id).describe()
             state = described.schedule.state
             upcoming = described.info.next_action_times[:1]
@@ -394,9 +416,8 @@ def schedules_backfill_command(
     """Sweep a past year: run each deadline schedule as of that year's deadline."""
 
     async def body() -> None:
+        ops.check_year(year)
         client = await _client(Settings.from_env())
-        if year >= latest_year() + 1:
-            raise fail(f"{year} 年度的报告尚未到期")
         filled = await schedules.backfill(client, year)
         if not filled:
             raise fail("没有截止日期计划任务，请先运行 dwatch schedules apply", code=1)

@@ -1,5 +1,11 @@
 """Everything known about one agency's report for one year, for auditors: what was fetched from
-where and when, what it said, which rules ran, what was found, and whom we told.
+where and when, what it said, which rules ran, what was found, how its status changed, which
+workflow runs worked on it and whom we told.
+
+The record is the same for every status. A missing or unreachable report has no document, report,
+check or finding: its runs and notifications are found through their agency-year links (the report
+run, the sweeps that started or joined it, the escalations and digests about it) and through the
+status and its history, not only through the records a review produces.
 """
 
 from __future__ import annotations
@@ -8,23 +14,27 @@ from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from dwatch.store.registry.models import AgencyRow
 from dwatch.store.registry.service import agency_row
+from dwatch.store.status import status_history
 from dwatch.store.tables import (
     Agency,
+    AgencyStatus,
     CheckRun,
     Document,
     Finding,
     FindingEvent,
     Notification,
+    NotificationAgencyYear,
     NotificationAttempt,
     NotificationFinding,
     Report,
     Supervisor,
     WorkflowRun,
+    WorkflowRunAgencyYear,
 )
 
 
@@ -138,6 +148,17 @@ class AuditNotification(_Row):
     attempt_log: list[AuditAttempt] = Field(default_factory=list)
 
 
+class AuditStatusEvent(_Row):
+    """A change of the agency-year's compliance status (the first status included)."""
+
+    at: datetime
+    from_status: str | None
+    to_status: str
+    detail: str
+    document_id: int | None
+    workflow_run_id: int | None
+
+
 class AuditRecord(BaseModel):
     agency: AgencyRow
     supervisor_name: str
@@ -146,11 +167,13 @@ class AuditRecord(BaseModel):
     reports: list[AuditReport]
     check_runs: list[AuditCheckRun]
     findings: list[AuditFinding]
+    status_history: list[AuditStatusEvent]
     notifications: list[AuditNotification]
     workflow_runs: list[AuditWorkflowRun]
 
 
 def audit(session: Session, agency_id: str, report_year: int) -> AuditRecord | None:
+    """The agency-year's record, whatever its status (None: no such agency)."""
     agency = session.get(Agency, agency_id)
     if agency is None:
         return None
@@ -168,9 +191,9 @@ def audit(session: Session, agency_id: str, report_year: int) -> AuditRecord | N
         .order_by(CheckRun.checked_at, CheckRun.id)
     ).all()
     findings = _findings(session, agency_id, report_year)
-    notifications = _notifications(session, {f.id: f.fingerprint for f in findings})
-    run_ids = {r.workflow_run_id for r in (*documents, *reports, *check_runs, *notifications) if r.workflow_run_id}
-    runs = session.scalars(select(WorkflowRun).where(WorkflowRun.id.in_(run_ids)).order_by(WorkflowRun.started_at))
+    history = [AuditStatusEvent.model_validate(e) for e in status_history(session, agency_id, report_year)]
+    notifications = _notifications(session, agency_id, report_year, {f.id: f.fingerprint for f in findings})
+    named = {r.workflow_run_id for r in (*documents, *reports, *check_runs, *history, *notifications)}
     return AuditRecord(
         agency=agency_row(agency),
         supervisor_name=session.get_one(Supervisor, agency.supervisor_id).name,
@@ -179,9 +202,27 @@ def audit(session: Session, agency_id: str, report_year: int) -> AuditRecord | N
         reports=[_report(r) for r in reports],
         check_runs=[AuditCheckRun.model_validate(c) for c in check_runs],
         findings=findings,
+        status_history=history,
         notifications=notifications,
-        workflow_runs=[AuditWorkflowRun.model_validate(r) for r in runs],
+        workflow_runs=_workflow_runs(session, agency_id, report_year, {i for i in named if i is not None}),
     )
+
+
+def _workflow_runs(session: Session, agency_id: str, report_year: int, named: set[int]) -> list[AuditWorkflowRun]:
+    """The runs that worked on the agency-year: linked to it (its report runs, the sweeps that started
+    or joined them), named by its current status or by one of its records."""
+    linked = select(WorkflowRunAgencyYear.workflow_run_id).where(
+        WorkflowRunAgencyYear.agency_id == agency_id, WorkflowRunAgencyYear.report_year == report_year
+    )
+    current = select(AgencyStatus.workflow_run_id).where(
+        AgencyStatus.agency_id == agency_id, AgencyStatus.report_year == report_year
+    )
+    rows = session.scalars(
+        select(WorkflowRun)
+        .where(or_(WorkflowRun.id.in_(named), WorkflowRun.id.in_(linked), WorkflowRun.id.in_(current)))
+        .order_by(WorkflowRun.started_at, WorkflowRun.id)
+    )
+    return [AuditWorkflowRun.model_validate(r) for r in rows]
 
 
 def _report(row: Report) -> AuditReport:
@@ -211,7 +252,11 @@ def _findings(session: Session, agency_id: str, report_year: int) -> list[AuditF
     return [AuditFinding.model_validate(f).model_copy(update={"history": events.get(f.id, [])}) for f in rows]
 
 
-def _notifications(session: Session, fingerprints: dict[int, str]) -> list[AuditNotification]:
+def _notifications(
+    session: Session, agency_id: str, report_year: int, fingerprints: dict[int, str]
+) -> list[AuditNotification]:
+    """The notifications about the agency-year (linked to it, or to one of its findings), each with the
+    fingerprints of the findings of this agency-year it named."""
     links = session.execute(
         select(NotificationFinding.notification_id, NotificationFinding.finding_id).where(
             NotificationFinding.finding_id.in_(list(fingerprints))
@@ -220,19 +265,24 @@ def _notifications(session: Session, fingerprints: dict[int, str]) -> list[Audit
     about: dict[int, list[str]] = {}
     for notification_id, finding_id in links:
         about.setdefault(notification_id, []).append(fingerprints[finding_id])
+    about_year = select(NotificationAgencyYear.notification_id).where(
+        NotificationAgencyYear.agency_id == agency_id, NotificationAgencyYear.report_year == report_year
+    )
     rows = session.scalars(
-        select(Notification).where(Notification.id.in_(list(about))).order_by(Notification.created_at, Notification.id)
+        select(Notification)
+        .where(or_(Notification.id.in_(list(about)), Notification.id.in_(about_year)))
+        .order_by(Notification.created_at, Notification.id)
     ).all()
     attempts: dict[int, list[AuditAttempt]] = {}
     for attempt in session.scalars(
         select(NotificationAttempt)
-        .where(NotificationAttempt.notification_id.in_(list(about)))
+        .where(NotificationAttempt.notification_id.in_([n.id for n in rows]))
         .order_by(NotificationAttempt.attempted_at, NotificationAttempt.id)
     ):
         attempts.setdefault(attempt.notification_id, []).append(AuditAttempt.model_validate(attempt))
     return [
         AuditNotification.model_validate(n).model_copy(
-            update={"fingerprints": sorted(about[n.id]), "attempt_log": attempts.get(n.id, [])}
+            update={"fingerprints": sorted(about.get(n.id, [])), "attempt_log": attempts.get(n.id, [])}
         )
         for n in rows
     ]

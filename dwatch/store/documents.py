@@ -1,8 +1,11 @@
-"""The document archive: every fetched version of a report, its bytes in the blob store.
+"""The document archive: every version of an agency's report for a year, its bytes in the blob store.
 
-A URL's versions are numbered 1, 2, …; fetching bytes identical to the latest version only records
-that we saw it again (`last_fetched_at`). Bytes that differ make a new version, which is what the
-CHANGE category ("发布后有变动") is computed from.
+A document is an agency-year's report and its bytes, wherever they were found: the versions of an
+agency-year are numbered 1, 2, … in the order their bytes changed. Fetching the bytes of the latest
+version again, at its URL or at another one (the site moved to HTTPS or to another host or port),
+only records that we saw it again (`last_fetched_at`) and where (`url`, `final_url` and the
+validators of that response, so the next check is conditional there). Bytes that differ make a new
+version, which is what the CHANGE category ("发布后有变动") is computed from.
 """
 
 from __future__ import annotations
@@ -46,23 +49,43 @@ class RecordedDocument(BaseModel):
     previous_sha256: str | None = None
 
 
-def latest_version(session: Session, url: str) -> Document | None:
+def latest_version(session: Session, agency_id: str, report_year: int) -> Document | None:
+    """The agency-year's newest version, wherever it was found."""
     return session.scalars(
-        select(Document).where(Document.url == url).order_by(Document.version.desc()).limit(1)
+        select(Document)
+        .where(Document.agency_id == agency_id, Document.report_year == report_year)
+        .order_by(Document.version.desc())
+        .limit(1)
     ).first()
 
 
-def versions(session: Session, url: str) -> list[Document]:
-    return list(session.scalars(select(Document).where(Document.url == url).order_by(Document.version)))
+def versions(session: Session, agency_id: str, report_year: int) -> list[Document]:
+    return list(
+        session.scalars(
+            select(Document)
+            .where(Document.agency_id == agency_id, Document.report_year == report_year)
+            .order_by(Document.version)
+        )
+    )
+
+
+def found_at(session: Session, agency_id: str, report_year: int, url: str) -> Document | None:
+    """The newest version of the agency-year last seen at `url` (what an unchanged answer there means)."""
+    return session.scalars(
+        select(Document)
+        .where(Document.agency_id == agency_id, Document.report_year == report_year, Document.url == url)
+        .order_by(Document.version.desc())
+        .limit(1)
+    ).first()
 
 
 def record_fetch(session: Session, blobs: BlobStore, fetched: FetchedDocument, content: bytes) -> RecordedDocument:
     """Archive the bytes and record the fetch; a new version only when the bytes changed."""
     sha256 = blobs.put(content)
     for _ in range(_VERSION_RACE_RETRIES):
-        latest = latest_version(session, fetched.url)
+        latest = latest_version(session, fetched.agency_id, fetched.report_year)
         if latest is not None and latest.sha256 == sha256:
-            latest.last_fetched_at = max(latest.last_fetched_at, fetched.fetched_at)
+            _seen_again(latest, fetched)
             return RecordedDocument(id=latest.id, version=latest.version, sha256=sha256, is_new_version=False)
         document = _new_version(fetched, sha256, len(content), 1 if latest is None else latest.version + 1)
         try:
@@ -78,7 +101,18 @@ def record_fetch(session: Session, blobs: BlobStore, fetched: FetchedDocument, c
             is_new_version=True,
             previous_sha256=None if latest is None else latest.sha256,
         )
-    raise RuntimeError(f"could not record a new version of {fetched.url}: too many concurrent writers")
+    raise RuntimeError(
+        f"could not record a new version of {fetched.agency_id}/{fetched.report_year}: too many concurrent writers"
+    )
+
+
+def _seen_again(document: Document, fetched: FetchedDocument) -> None:
+    """The same bytes fetched again: the newest sighting says where the version is found now."""
+    if fetched.fetched_at < document.last_fetched_at:
+        return
+    document.last_fetched_at = fetched.fetched_at
+    document.url, document.final_url = fetched.url, fetched.final_url or fetched.url
+    document.http_status, document.http_headers = fetched.http_status, fetched.http_headers
 
 
 def _new_version(fetched: FetchedDocument, sha256: str, size: int, version: int) -> Document:

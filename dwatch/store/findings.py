@@ -288,6 +288,14 @@ def query_findings(session: Session, query: FindingQuery) -> list[Finding]:
     return list(session.scalars(stmt))
 
 
+def finding_by_fingerprint(session: Session, agency_id: str, report_year: int, fingerprint: str) -> Finding | None:
+    return session.scalars(
+        select(Finding).where(
+            Finding.agency_id == agency_id, Finding.report_year == report_year, Finding.fingerprint == fingerprint
+        )
+    ).one_or_none()
+
+
 def history(session: Session, finding_id: int) -> list[FindingEvent]:
     stmt = select(FindingEvent).where(FindingEvent.finding_id == finding_id).order_by(FindingEvent.at, FindingEvent.id)
     return list(session.scalars(stmt))

@@ -1,5 +1,8 @@
 """Notifications: what was sent to whom, about which findings, and how each delivery attempt went.
 
+Each notification is linked to the findings and the agency-years it is about, so the audit trail of
+an agency-year lists it even when it has no finding (an escalation of a missing report, a digest).
+
 The idempotency key (unique in the database) is chosen by the sender, e.g. from the workflow id and
 the digest it sends: creating the same notification twice returns the first one, so a retried
 activity never alerts twice. Targets are stored masked; the real URL stays in the registry.
@@ -16,7 +19,13 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from dwatch.redact import mask_url, redact_text
-from dwatch.store.tables import Notification, NotificationAttempt, NotificationFinding, NotificationStatus
+from dwatch.store.tables import (
+    Notification,
+    NotificationAgencyYear,
+    NotificationAttempt,
+    NotificationFinding,
+    NotificationStatus,
+)
 from dwatch.store.types import utcnow
 from dwatch.store.upsert import insert_for
 
@@ -31,6 +40,9 @@ class NotificationRequest(BaseModel):
     body: str
     supervisor_id: str | None = None
     finding_ids: list[int] = Field(default_factory=list)
+    agency_years: list[tuple[str, int]] = Field(
+        default_factory=list, description="the (agency, report year) pairs it is about, for their audit trail"
+    )
     workflow_run_id: int | None = None
 
 
@@ -56,6 +68,14 @@ def create_notification(session: Session, request: NotificationRequest) -> tuple
     if inserted is not None and request.finding_ids:
         session.execute(
             insert(NotificationFinding), [{"notification_id": inserted, "finding_id": f} for f in request.finding_ids]
+        )
+    if inserted is not None and request.agency_years:
+        session.execute(
+            insert(NotificationAgencyYear),
+            [
+                {"notification_id": inserted, "agency_id": agency_id, "report_year": year}
+                for agency_id, year in sorted(set(request.agency_years))
+            ],
         )
     notification = session.scalars(
         select(Notification).where(Notification.idempotency_key == request.idempotency_key)

@@ -4,7 +4,10 @@ Revision 0001: registry (supervisors, agencies), documents, reports, check runs,
 their history. Revision 0002: workflow runs (linked from documents, reports and check runs) and
 notifications with their findings and delivery attempts. Revision 0003: per-agency insecure TLS.
 Revision 0004: the compliance status of each agency-year and its history. Revision 0005: users of
-the web dashboard and JSON API.
+the web dashboard and JSON API. Revision 0006: per-host crawl politeness. Revision 0007: which
+agency-years each workflow run and each notification was about (the audit trail of an agency-year
+with no document or finding: missing, unreachable). Revision 0008: document versions are numbered per
+agency-year, not per URL (the same bytes at another URL are the same version).
 """
 
 from __future__ import annotations
@@ -118,11 +121,12 @@ class Agency(Base):
 
 
 class Document(Base):
-    """One version of a fetched document: same URL with different bytes is a new version."""
+    """One version of an agency-year's report: different bytes make a new version, wherever they were
+    found; `url` and `final_url` say where the version was last seen."""
 
     __tablename__ = "documents"
     __table_args__ = (
-        UniqueConstraint("url", "version"),
+        UniqueConstraint("agency_id", "report_year", "version"),
         Index("ix_documents_agency_year", "agency_id", "report_year"),
     )
 
@@ -256,6 +260,17 @@ class WorkflowRun(Base):
     error: Mapped[str | None] = mapped_column(Text)
 
 
+class WorkflowRunAgencyYear(Base):
+    """An agency-year a run worked on: a report run its own, a sweep each one it started or joined."""
+
+    __tablename__ = "workflow_run_agency_years"
+    __table_args__ = (Index("ix_workflow_run_agency_years_agency_year", "agency_id", "report_year"),)
+
+    workflow_run_id: Mapped[int] = mapped_column(ForeignKey("workflow_runs.id"), primary_key=True)
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
+    report_year: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
 class Notification(Base):
     """One message to one target; the idempotency key makes a retried send a no-op."""
 
@@ -283,6 +298,17 @@ class NotificationFinding(Base):
 
     notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id"), primary_key=True)
     finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id"), primary_key=True, index=True)
+
+
+class NotificationAgencyYear(Base):
+    """An agency-year a notification was about: an alert's or escalation's one, each one a digest lists."""
+
+    __tablename__ = "notification_agency_years"
+    __table_args__ = (Index("ix_notification_agency_years_agency_year", "agency_id", "report_year"),)
+
+    notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id"), primary_key=True)
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
+    report_year: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 
 class NotificationAttempt(Base):

@@ -8,6 +8,10 @@ schedule check the year before the one they are scheduled in, so a backfill chec
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
 from datetime import date, datetime, time, timedelta
 from typing import Literal
 
@@ -27,6 +31,7 @@ from temporalio.client import (
     ScheduleUpdate,
     ScheduleUpdateInput,
 )
+from temporalio.service import RPCError
 
 from dwatch.config import Settings
 from dwatch.store.database import Store
@@ -36,6 +41,8 @@ from dwatch.temporal.routing import heartbeat, task_queues
 from workflows.agency_report import CHINA
 from workflows.models import SweepInput, SweepScope
 from workflows.sweep import DeadlineSweep
+
+log = logging.getLogger(__name__)
 
 PREFIX = "dwatch/"
 TIME_ZONE = "Asia/Shanghai"
@@ -131,6 +138,34 @@ async def apply(client: Client, store: Store, settings: Settings, today: date) -
         if listed.id.startswith(PREFIX) and listed.id not in wanted:
             await client.get_schedule_handle(listed.id).delete()
     return planned
+
+
+async def _apply_now(client: Client, store: Store, settings: Settings) -> list[PlannedSchedule] | None:
+    try:
+        return await apply(client, store, settings, datetime.now(CHINA).date())
+    except RPCError as exc:
+        # The service keeps running without them; the next refresh tries again.
+        log.warning("could not apply the deadline schedules: %s", exc.message)
+        return None
+
+
+async def _refresh(client: Client, store: Store, settings: Settings) -> None:
+    while True:
+        await asyncio.sleep(settings.temporal.schedules_refresh)
+        await _apply_now(client, store, settings)
+
+
+@asynccontextmanager
+async def kept_applied(client: Client, store: Store, settings: Settings) -> AsyncIterator[list[PlannedSchedule] | None]:
+    """The schedules applied now (None: Temporal refused, logged) and re-applied periodically until exit."""
+    applied = await _apply_now(client, store, settings)
+    refreshing = asyncio.create_task(_refresh(client, store, settings))
+    try:
+        yield applied
+    finally:
+        refreshing.cancel()
+        with suppress(asyncio.CancelledError):
+            await refreshing
 
 
 async def ours(client: Client) -> list[str]:

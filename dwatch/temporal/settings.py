@@ -29,6 +29,12 @@ class TemporalSettings(BaseModel):
     dev_db_file: Path | None = Field(
         default=None, description="`dwatch up` dev-server database; default: data directory/temporal.sqlite"
     )
+    schedules_refresh: float = Field(
+        default=900,
+        gt=0,
+        description="seconds between re-applying the deadline schedules from the registry (`dwatch up` and "
+        "workflows workers), so a deadline changed in the registry reaches them",
+    )
     sweep_window: int = Field(default=50, ge=1, description="agencies of a sweep in progress at once")
     heartbeat_timeout: float = Field(default=20, gt=0, description="seconds: a silent activity is retried elsewhere")
     review_processes: int = Field(

@@ -28,6 +28,13 @@ from dwatch.web.security import Role
 
 _AUTH = {401: {"description": "no valid token"}, 403: {"description": "the user lacks the role"}}
 _NOT_FOUND = {404: {"description": "no such agency or finding"}}
+# Ops actions refuse their input before anything starts (`dwatch.ops.validate`), then may find Temporal down.
+_OPS = {
+    **_AUTH,
+    **_NOT_FOUND,
+    422: {"description": "malformed input, or a report year ops cannot act on"},
+    503: {"description": "Temporal down, or the action refused"},
+}
 
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(reader)], responses={401: _AUTH[401]})
 
@@ -119,32 +126,23 @@ def get_dossier(session: DB, agency_id: str, year: PathYear) -> Dossier:
     return found
 
 
-def _require_agency(request: Request, agency_id: str) -> None:
-    with context(request).store.session() as session:  # closed before waiting on the action, which writes
-        queries.require_agency(session, agency_id)
-
-
-@router.post("/ops/recrawl", tags=["ops"], responses={**_AUTH, **_NOT_FOUND, 503: {"description": "Temporal down"}})
+@router.post("/ops/recrawl", tags=["ops"], responses=_OPS)
 async def recrawl(
     request: Request, user: Annotated[CurrentUser, Depends(api_actor(Role.OPS))], body: OpsRequest
 ) -> OpsOutcome:
     """Fetch the agency's report again now, then parse and check it."""
-    _require_agency(request, body.agency_id)
     return await context(request).ops.recrawl(body.agency_id, body.year, user.name)
 
 
-@router.post("/ops/recheck", tags=["ops"], responses={**_AUTH, **_NOT_FOUND, 503: {"description": "Temporal down"}})
+@router.post("/ops/recheck", tags=["ops"], responses=_OPS)
 async def recheck(
     request: Request, user: Annotated[CurrentUser, Depends(api_actor(Role.OPS))], body: OpsRequest
 ) -> OpsOutcome:
     """Parse and check the archived report again (no fetch)."""
-    _require_agency(request, body.agency_id)
     return await context(request).ops.recheck(body.agency_id, body.year, user.name)
 
 
-@router.post(
-    "/ops/sweeps", tags=["ops"], status_code=202, responses={**_AUTH, **_NOT_FOUND, 503: {"description": "down"}}
-)
+@router.post("/ops/sweeps", tags=["ops"], status_code=202, responses=_OPS)
 async def start_sweep(
     request: Request, _user: Annotated[CurrentUser, Depends(api_actor(Role.OPS))], body: SweepRequest
 ) -> SweepStarted:

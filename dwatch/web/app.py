@@ -17,13 +17,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dwatch.config import Settings
+from dwatch.ops import OpsInputError, OpsInputKind
 from dwatch.store.database import Store
 from dwatch.store.users import count_users, save_user
 from dwatch.temporal.history import ui_link
 from dwatch.web import api, auth, exports, health, labels, pages
 from dwatch.web.context import WebContext
 from dwatch.web.ops import LocalOps, Ops, OpsUnavailableError, TemporalOps
-from dwatch.web.queries import UnknownAgencyError
 from dwatch.web.security import ROLE_ZH, Role, Signer, hash_password, load_secret
 
 _HERE = Path(__file__).parent
@@ -120,7 +120,7 @@ def create_app(settings: Settings, store: Store | None = None, ops: Ops | None =
     secret = settings.web.session_secret
     signer = Signer(load_secret(secret.get_secret_value() if secret else None, settings.data_dir))
     if ops is None:
-        ops = LocalOps(settings, store) if settings.web.ops_backend == "local" else TemporalOps(settings)
+        ops = LocalOps(settings, store) if settings.web.ops_backend == "local" else TemporalOps(settings, store)
     _bootstrap_admin(settings, store)
     app = FastAPI(
         title="Disclosure Watch API",
@@ -168,9 +168,9 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def forbidden(request: Request, exc: auth.ForbiddenError) -> Response:
         return _error(request, 403, exc.message)
 
-    @app.exception_handler(UnknownAgencyError)
-    async def unknown_agency(request: Request, exc: UnknownAgencyError) -> Response:
-        return _error(request, 404, f"机关不存在：{exc}")
+    @app.exception_handler(OpsInputError)
+    async def refused_input(request: Request, exc: OpsInputError) -> Response:
+        return _error(request, 404 if exc.kind is OpsInputKind.NOT_FOUND else 422, exc.message)
 
     @app.exception_handler(OpsUnavailableError)
     async def ops_unavailable(request: Request, exc: OpsUnavailableError) -> Response:

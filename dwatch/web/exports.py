@@ -20,9 +20,10 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from sqlalchemy.orm import Session
 
+from dwatch.links import dossier_url
 from dwatch.web import queries
 from dwatch.web.auth import reader
-from dwatch.web.context import db
+from dwatch.web.context import WebContext, context, db
 from dwatch.web.labels import CATEGORY_ZH, FINDING_STATUS_ZH, SEVERITY_ZH, STATUS_ZH
 from dwatch.web.queries import FindingFilter, MatrixFilter
 
@@ -47,6 +48,7 @@ MATRIX_HEADER = (
     "问题规则",
     "说明",
     "检查时间",
+    "详情链接",
 )
 FINDINGS_HEADER = (
     "问题编号",
@@ -64,6 +66,7 @@ FINDINGS_HEADER = (
     "最近发现",
     "处理人",
     "处理理由",
+    "详情链接",
 )
 
 
@@ -117,7 +120,10 @@ def _file(fmt: Format, name: str, title: str, header: Sequence[str], rows: list[
 
 @router.get("/matrix.{fmt}", responses=_EXPORT_RESPONSES)
 def export_matrix(
-    session: Annotated[Session, Depends(db)], fmt: Format, wanted: Annotated[MatrixFilter, Query()]
+    session: Annotated[Session, Depends(db)],
+    web: Annotated[WebContext, Depends(context)],
+    fmt: Format,
+    wanted: Annotated[MatrixFilter, Query()],
 ) -> Response:
     """The compliance matrix with the page's filters, as CSV (UTF-8 with BOM) or XLSX."""
     m = queries.matrix(session, wanted)
@@ -135,6 +141,7 @@ def export_matrix(
             "、".join(r.rules),
             r.detail,
             r.checked_at,
+            dossier_url(web.settings, r.agency_id, m.filter.year),
         )
         for r in m.rows
     ]
@@ -143,7 +150,10 @@ def export_matrix(
 
 @router.get("/findings.{fmt}", responses=_EXPORT_RESPONSES)
 def export_findings(
-    session: Annotated[Session, Depends(db)], fmt: Format, wanted: Annotated[FindingFilter, Query()]
+    session: Annotated[Session, Depends(db)],
+    web: Annotated[WebContext, Depends(context)],
+    fmt: Format,
+    wanted: Annotated[FindingFilter, Query()],
 ) -> Response:
     """The findings with the page's filters, as CSV (UTF-8 with BOM) or XLSX."""
     rows: list[Sequence[Cell]] = [
@@ -163,6 +173,7 @@ def export_findings(
             f.last_seen_at,
             f.status_by,
             f.status_reason,
+            dossier_url(web.settings, f.agency_id, f.report_year),
         )
         for f in queries.findings(session, wanted)
     ]

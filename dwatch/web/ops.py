@@ -3,7 +3,8 @@
 `TemporalOps` goes through `dwatch.ops` (the AgencyReport workflow's updates: the normal path).
 `LocalOps` runs the service functions the activities are built on (`dwatch.crawling.crawl`,
 `dwatch.review.review_crawl`) in this process, for a set-up without Temporal (`DWATCH_WEB__OPS_BACKEND=local`).
-Either way the result is recorded in the store, where the dossier shows it.
+Either way the input is checked first by `dwatch.ops.validate` (`OpsInputError`: an unknown agency or
+finding, a year out of range), and the result is recorded in the store, where the dossier shows it.
 """
 
 from __future__ import annotations
@@ -18,18 +19,12 @@ from pydantic import BaseModel, ConfigDict
 from dwatch import ops as temporal_ops
 from dwatch.config import Settings
 from dwatch.crawling import as_found, crawl, load_agencies
+from dwatch.ops import OpsInputError, validate
 from dwatch.review import Review, review_crawl
 from dwatch.store.database import Store
+from dwatch.store.findings import finding_by_fingerprint
 from dwatch.store.registry.models import AgencyRow
-from dwatch.web.queries import (
-    Decision,
-    FindingView,
-    UnknownAgencyError,
-    decide,
-    finding_id_of,
-    latest_document,
-    status_change,
-)
+from dwatch.web.queries import Decision, FindingView, decide, latest_document, status_change
 from dwatch.web.queries import finding as finding_view
 
 _T = TypeVar("_T")
@@ -51,6 +46,9 @@ class OpsUnavailableError(Exception):
 
 
 class Ops(Protocol):
+    """Every action raises OpsInputError for input it refuses (nothing started), OpsUnavailableError
+    when it cannot be done now."""
+
     async def recrawl(self, agency_id: str, year: int, actor: str) -> OpsOutcome: ...
 
     async def recheck(self, agency_id: str, year: int, actor: str) -> OpsOutcome: ...
@@ -63,20 +61,24 @@ class Ops(Protocol):
 class TemporalOps:
     """Through the AgencyReport workflow's updates, so every action is in a history auditors can read."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, store: Store) -> None:
         self.settings = settings
+        self.store = store
 
     async def recrawl(self, agency_id: str, year: int, actor: str) -> OpsOutcome:
-        return _checked(await _call(temporal_ops.recrawl(self.settings, agency_id, year, actor=actor)))
+        action = temporal_ops.recrawl(self.settings, agency_id, year, actor=actor, store=self.store)
+        return _checked(await _call(action))
 
     async def recheck(self, agency_id: str, year: int, actor: str) -> OpsOutcome:
-        return _checked(await _call(temporal_ops.recheck(self.settings, agency_id, year, actor=actor)))
+        action = temporal_ops.recheck(self.settings, agency_id, year, actor=actor, store=self.store)
+        return _checked(await _call(action))
 
     async def start_sweep(self, year: int, agency_ids: list[str] | None = None) -> str:
-        return await _call(temporal_ops.start_sweep(self.settings, year, agency_ids))
+        return await _call(temporal_ops.start_sweep(self.settings, year, agency_ids, store=self.store))
 
     async def waive(self, agency_id: str, year: int, fingerprint: str, reason: str, actor: str) -> OpsOutcome:
-        return _checked(await _call(temporal_ops.waive(self.settings, agency_id, year, fingerprint, reason, actor)))
+        action = temporal_ops.waive(self.settings, agency_id, year, fingerprint, reason, actor, store=self.store)
+        return _checked(await _call(action))
 
 
 def _checked(result: temporal_ops.OpsResult) -> OpsOutcome:
@@ -88,6 +90,8 @@ def _checked(result: temporal_ops.OpsResult) -> OpsOutcome:
 async def _call(action: Awaitable[_T]) -> _T:
     try:
         return await action
+    except OpsInputError:
+        raise  # refused before anything was started: the person gets why (404/422), not "unavailable"
     # A boundary: whatever Temporal's client raises (connection refused, timeouts, a failed workflow),
     # the person pressing the button gets the reason, not a 500.
     except Exception as exc:
@@ -102,11 +106,13 @@ class LocalOps:
 
     # No workflow history here to record the actor in: LocalOps serves set-ups without Temporal.
     async def recrawl(self, agency_id: str, year: int, actor: str) -> OpsOutcome:  # noqa: ARG002
+        validate(self.store, year, [agency_id])
         reviews = await self._crawl_and_review([agency_id], year)
         return _outcome("recrawl", reviews[0])
 
     async def recheck(self, agency_id: str, year: int, actor: str) -> OpsOutcome:  # noqa: ARG002
         """Review the archived document again (new rules, a corrected parser) without fetching."""
+        validate(self.store, year, [agency_id])
         agency = self._agencies([agency_id])[0]
         with self.store.session() as session:
             document = latest_document(session, agency_id, year)
@@ -118,16 +124,18 @@ class LocalOps:
         return _outcome("recheck", review)
 
     async def waive(self, agency_id: str, year: int, fingerprint: str, reason: str, actor: str) -> OpsOutcome:
+        validate(self.store, year, [agency_id], fingerprint=fingerprint)
         with self.store.session() as session:
-            finding_id = finding_id_of(session, agency_id, year, fingerprint)
+            finding = finding_by_fingerprint(session, agency_id, year, fingerprint)
+            assert finding is not None  # validated just now; findings are never deleted
             try:
-                decided = decide(session, finding_id, "waived", actor, reason)
+                decided = decide(session, finding.id, "waived", actor, reason)
             except ValueError as exc:
                 raise OpsUnavailableError(str(exc)) from exc
         return OpsOutcome(workflow_id=f"local-waive-{agency_id}-{year}", status=decided.status, detail=decided.rule_id)
 
     async def start_sweep(self, year: int, agency_ids: list[str] | None = None) -> str:
-        self._agencies(agency_ids)  # unknown ids fail now, not in the background
+        validate(self.store, year, agency_ids or ())  # fail now, not in the background
         task = asyncio.create_task(self._crawl_and_review(agency_ids, year))
         self._sweeps.add(task)
         task.add_done_callback(self._sweeps.discard)
@@ -135,10 +143,7 @@ class LocalOps:
 
     def _agencies(self, agency_ids: list[str] | None) -> list[AgencyRow]:
         with self.store.session() as session:
-            try:
-                return load_agencies(session, agency_ids)
-            except KeyError as exc:
-                raise UnknownAgencyError(str(exc)) from exc
+            return load_agencies(session, agency_ids)  # validated: every id named is registered
 
     async def _crawl_and_review(self, agency_ids: list[str] | None, year: int) -> list[Review]:
         agencies = self._agencies(agency_ids)
@@ -161,7 +166,7 @@ async def triage(
 ) -> FindingView:
     """A person's decision on a finding. Waivers go through the ops interface (the workflow keeps a
     record of them and stops alerting); acknowledging and reopening are store records only.
-    KeyError: no such finding; ValueError: incomplete decision; OpsUnavailableError: refused."""
+    KeyError: no such finding; ValueError: incomplete decision; OpsInputError, OpsUnavailableError: refused."""
     with store.session() as session:
         finding = finding_view(session, finding_id)
         if finding is None:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Path, Query, Reques
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from dwatch.ops import OpsInputError
 from dwatch.store.tables import Document
 from dwatch.web import chart, queries
 from dwatch.web.auth import FLASH_COOKIE, CurrentUser, form_actor, reader
@@ -159,17 +160,15 @@ async def triage(
     back = dossier_url(finding.agency_id, finding.report_year)
     try:
         decided = await ops_triage(ctx.store, ctx.ops, finding_id, decision, user.name, reason)
-    except (ValueError, OpsUnavailableError) as exc:
+    except (ValueError, OpsInputError, OpsUnavailableError) as exc:
         return _redirect(request, back, f"问题 #{finding_id} 未能处理：{exc}")
     status = FINDING_STATUS_ZH[decided.status]
     return _redirect(request, f"{back}#f-{finding_id}", f"问题 #{finding_id} 已标记为“{status}”（{user.name}）")
 
 
 async def _ops_action(request: Request, user: CurrentUser, action: str, agency_id: str, year: int) -> RedirectResponse:
-    ctx = context(request)
-    with ctx.store.session() as session:  # closed before waiting on the action, which writes
-        queries.require_agency(session, agency_id)
-    ops = ctx.ops
+    """Run the action; refused input (`OpsInputError`) is the error page's to show (404/422)."""
+    ops = context(request).ops
     run = ops.recrawl if action == "recrawl" else ops.recheck
     verb = "重新抓取" if action == "recrawl" else "重新检查"
     try:

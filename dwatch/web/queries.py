@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 from dwatch.store.audit import AuditRecord, audit
 from dwatch.store.findings import FindingQuery, StatusChange, change_status, history, query_findings
 from dwatch.store.reports import load_report
-from dwatch.store.status import status_history
 from dwatch.store.tables import Agency, AgencyStatus, Document, Finding, FindingStatus
 from dwatch.store.tables import Supervisor as SupervisorTable
 from dwatch.temporal.deadlines import statutory_deadline
@@ -312,17 +311,6 @@ def finding(session: Session, finding_id: int) -> FindingView | None:
     return FindingView.model_validate(row).model_copy(update={"agency_name": name, "history": events})
 
 
-def finding_id_of(session: Session, agency_id: str, year: int, fingerprint: str) -> int:
-    found = session.scalar(
-        select(Finding.id).where(
-            Finding.agency_id == agency_id, Finding.report_year == year, Finding.fingerprint == fingerprint
-        )
-    )
-    if found is None:
-        raise KeyError(fingerprint)
-    return found
-
-
 # People acknowledge, waive or reopen; `resolved` is for the checks to say.
 Decision = Literal["acknowledged", "waived", "open"]
 
@@ -354,15 +342,6 @@ def findings(session: Session, wanted: FindingFilter) -> list[FindingView]:
 
 
 # ---- the agency-year dossier --------------------------------------------------------------------
-
-
-class StatusEventView(_View):
-    at: datetime
-    from_status: str | None
-    to_status: str
-    detail: str
-    document_id: int | None
-    workflow_run_id: int | None
 
 
 class CurrentStatus(_View):
@@ -418,9 +397,8 @@ class ParsedReport(BaseModel):
 
 
 class Dossier(BaseModel):
-    record: AuditRecord
+    record: AuditRecord = Field(description="the audit trail: documents, findings, status history, notifications, runs")
     status: CurrentStatus | None
-    status_history: list[StatusEventView]
     deadline: date | None
     years: list[int] = Field(description="years with records for this agency")
     report: ParsedReport | None
@@ -445,7 +423,6 @@ def dossier(session: Session, agency_id: str, year: int) -> Dossier | None:
     return Dossier(
         record=record,
         status=CurrentStatus.model_validate(current) if current else None,
-        status_history=[StatusEventView.model_validate(e) for e in status_history(session, agency_id, year)],
         deadline=deadline_of(year, record.agency.kind, record.agency.deadline),
         years=sorted({*agency_years, year}, reverse=True),
         report=_parsed_report(session, record, current),
@@ -531,16 +508,6 @@ def finding_anchor(location: dict[str, Any]) -> str | None:
         return cell_anchor(table, row, column) if row else f"t-{table}"
     section = location.get("section")
     return f"s-{section}" if section else None
-
-
-class UnknownAgencyError(KeyError):
-    pass
-
-
-def require_agency(session: Session, agency_id: str) -> None:
-    """Fail before an ops action is queued for an agency that is not in the registry."""
-    if session.get(Agency, agency_id) is None:
-        raise UnknownAgencyError(agency_id)
 
 
 def latest_document(session: Session, agency_id: str, year: int) -> Document | None:

@@ -55,7 +55,7 @@ class CheckContext(BaseModel):
     deadline: date | None = Field(default=None, description="a configured local deadline; else the statutory one")
     report_year: int | None = Field(default=None, description="overrides the year read from the title")
     insecure_tls: bool = Field(default=False, description="the document was fetched over an invalid certificate")
-    document_version: int = Field(default=1, ge=1, description="archive version of the document at its URL")
+    document_version: int = Field(default=1, ge=1, description="the agency-year's report's archive version")
     first_fetched: date | None = Field(default=None, description="when version 1 of the document was fetched")
 
 

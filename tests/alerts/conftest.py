@@ -18,8 +18,8 @@ import yaml
 from aiosmtpd.controller import Controller
 from alerts.receivers import REJECTION, Mail, Request, Web
 
-from dwatch.alerts.inbox import free_port
 from dwatch.config import Settings
+from dwatch.demo.inbox import free_port
 from dwatch.store import migrate
 from dwatch.store.database import Store
 from dwatch.store.registry.files import read_registry
@@ -82,8 +82,8 @@ def settings(tmp_path: Path, web: Web) -> Settings:
     return Settings.model_validate(
         {
             "data_dir": tmp_path,
+            "public_url": "https://dwatch.example.gov.cn",
             "alerts": {
-                "dashboard_url": "https://dwatch.example.gov.cn",
                 "escalation_days": 10,
                 "retry_attempts": 3,
                 "retry_backoff": 0.2,

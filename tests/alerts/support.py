@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
+from typing import Any
 
 from store.factories import finding as stored_finding
 from store.factories import run
@@ -17,7 +19,16 @@ from reports.checks.findings import Finding, fingerprint
 from reports.model import Location
 
 YEAR = 2023
+TODAY = date(YEAR + 1, 4, 1)  # the day a digest is sent (its period), unless a test says otherwise
 UNTRUSTED = '证据<script>alert("x")</script> 详见[链接](http://evil.example/steal) 响铃\x07结束'
+
+
+def city_and_province(port: int) -> list[dict[str, Any]]:
+    """A city office that escalates to its province, both notified by webhook on the local receiver."""
+    return [
+        {"id": "prov", "name": "省政务公开办", "notify": [{"url": f"json://127.0.0.1:{port}/prov"}]},
+        {"id": "city", "name": "市政务公开办", "parent": "prov", "notify": [{"url": f"json://127.0.0.1:{port}/city"}]},
+    ]
 
 
 def finding(agency_id: str, rule_id: str = "ACC-01", evidence: str = "本年新收申请 4") -> Finding:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from alerts.receivers import Web, agency
-from alerts.support import YEAR, finding, record_review
+from alerts.support import YEAR, city_and_province, finding, record_review
 
 from dwatch.alerts.service import alert_on_review, escalate_missing
 from dwatch.config import Settings
@@ -20,15 +20,7 @@ C = ComplianceStatus
 @pytest.fixture
 def city(make_store: Any, web: Web) -> Any:
     return make_store(
-        [
-            {"id": "prov", "name": "省政务公开办", "notify": [{"url": f"json://127.0.0.1:{web.port}/prov"}]},
-            {
-                "id": "city",
-                "name": "市政务公开办",
-                "parent": "prov",
-                "notify": [{"url": f"json://127.0.0.1:{web.port}/city"}],
-            },
-        ],
+        city_and_province(web.port),
         [agency("a1", "city", deadline="01-31"), agency("a2", "city")],
     )
 

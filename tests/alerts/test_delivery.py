@@ -6,7 +6,7 @@ import itertools
 from typing import Any
 
 from alerts.receivers import Mail, Web, agency, mailto
-from alerts.support import YEAR, finding, record_review
+from alerts.support import TODAY, YEAR, finding, record_review
 from sqlalchemy import select
 
 from dwatch.alerts.service import send_digest
@@ -36,7 +36,7 @@ def test_digest_reaches_every_channel_in_its_format(make_store: Any, settings: S
     )
     record_review(store, "a2", ComplianceStatus.COMPLIANT)
 
-    deliveries = send_digest(store, settings, YEAR, sweep_id="sweep-1")
+    deliveries = send_digest(store, settings, YEAR, sweep_id="sweep-1", today=TODAY)
 
     assert sorted(d.channel for d in deliveries) == ["dingtalk", "feishu", "form", "json", "mailto", "wecombot"]
     assert {d.status for d in deliveries} == {"sent"}
@@ -63,7 +63,7 @@ def test_errcode_rejections_are_failures_retried_and_logged(make_store: Any, set
     store = make_store([{"id": "city", "name": "市政务公开办", "notify": rejected}], [agency("a1", "city")])
     record_review(store, "a1", ComplianceStatus.MISSING)
 
-    deliveries = send_digest(store, settings, YEAR, sweep_id="sweep-1")
+    deliveries = send_digest(store, settings, YEAR, sweep_id="sweep-1", today=TODAY)
 
     assert {d.status for d in deliveries} == {"failed"}
     assert all(d.attempts == 3 for d in deliveries)
@@ -91,7 +91,7 @@ def test_a_receiver_that_is_down_delays_no_one_else(
     record_review(store, "a1", ComplianceStatus.MISSING)
     record_review(store, "a2", ComplianceStatus.MISSING)
 
-    deliveries = {d.supervisor: d for d in send_digest(store, settings, YEAR, sweep_id="sweep-1")}
+    deliveries = {d.supervisor: d for d in send_digest(store, settings, YEAR, sweep_id="sweep-1", today=TODAY)}
 
     assert deliveries["up"].status == "sent" and len(web.at("/up")) == 1
     assert deliveries["down"].status == "failed" and deliveries["down"].attempts == 3

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from alerts.receivers import Mail, Web, agency, mailto
-from alerts.support import UNTRUSTED, YEAR, finding, record_review
+from alerts.support import TODAY, UNTRUSTED, YEAR, finding, record_review
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -29,7 +29,7 @@ def test_untrusted_evidence_is_escaped_per_channel(make_store: Any, settings: Se
     store = make_store([{"id": "city", "name": "市政务公开办", "notify": notify}], [agency("a1", "city")])
     record_review(store, "a1", ComplianceStatus.DEFECTIVE, [finding("a1", evidence=UNTRUSTED)])
 
-    send_digest(store, settings, YEAR, sweep_id="sweep-1")
+    send_digest(store, settings, YEAR, sweep_id="sweep-1", today=TODAY)
 
     html = smtp.html(smtp.messages[0])
     markdown = [

@@ -1,17 +1,20 @@
-"""One message per key, however often a sweep's notification step or an activity runs."""
+"""One message per key, however often a sweep's notification step or an activity runs; a digest's key is
+its state and period, so an unchanged state is digested once a period and a changed one again."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+import pytest
 from alerts.receivers import Mail, Web, agency, mailto
-from alerts.support import YEAR, finding, record_review
+from alerts.support import TODAY, YEAR, finding, record_review
 from sqlalchemy import select
 
-from dwatch.alerts.delivery import IN_FLIGHT, target_key
+from dwatch.alerts import delivery
+from dwatch.alerts.delivery import IN_FLIGHT
 from dwatch.alerts.service import alert_on_review, send_digest
 from dwatch.config import Settings
-from dwatch.store.notifications import NotificationRequest, create_notification, mark_in_flight
 from dwatch.store.registry.models import AgencyRow
 from dwatch.store.tables import ComplianceStatus, Notification
 
@@ -27,59 +30,88 @@ def _store(make_store: Any, web: Web, smtp: Mail) -> Any:
     )
 
 
-def test_three_runs_of_a_sweep_send_each_digest_once(make_store: Any, settings: Settings, web: Web, smtp: Mail) -> None:
+def test_a_digest_of_an_unchanged_state_is_sent_once_a_period(
+    make_store: Any, settings: Settings, web: Web, smtp: Mail
+) -> None:
     store = _store(make_store, web, smtp)
     record_review(store, "a1", ComplianceStatus.MISSING)
     record_review(store, "a2", ComplianceStatus.DEFECTIVE, [finding("a2")])
 
-    runs = [send_digest(store, settings, YEAR, sweep_id="sweep-2024-04-01") for _ in range(3)]
+    # Three sweeps the same day (a retried activity, another sweep, the demo run again), nothing changed.
+    runs = [send_digest(store, settings, YEAR, sweep_id=f"sweep-{n}", today=TODAY) for n in range(3)]
 
     assert [sorted(d.status for d in run) for run in runs] == [["sent"] * 3, ["duplicate"] * 3, ["duplicate"] * 3]
     assert len(web.at("/city")) == 1 and len(web.at("/county")) == 1 and len(smtp.messages) == 1
-    # Another sweep is another digest.
-    send_digest(store, settings, YEAR, sweep_id="sweep-2024-04-08")
+    # The next period is another digest, even of the same state.
+    send_digest(store, settings, YEAR, sweep_id="sweep-next-week", today=TODAY + timedelta(days=7))
     assert len(web.at("/city")) == 2
 
 
+def test_a_changed_state_is_digested_again_in_the_same_period(
+    make_store: Any, settings: Settings, web: Web, smtp: Mail
+) -> None:
+    store = _store(make_store, web, smtp)
+    record_review(store, "a2", ComplianceStatus.DEFECTIVE, [finding("a2")])
+
+    def county_digests() -> int:
+        send_digest(store, settings, YEAR, sweep_id="sweep", today=TODAY)
+        return len(web.at("/county"))
+
+    assert county_digests() == 1
+    record_review(store, "a2", ComplianceStatus.DEFECTIVE, [finding("a2"), finding("a2", "T3-02")])
+    assert county_digests() == 2  # another finding
+    record_review(store, "a2", ComplianceStatus.COMPLIANT)
+    assert county_digests() == 3  # fixed
+    record_review(store, "a2", ComplianceStatus.DEFECTIVE, [finding("a2"), finding("a2", "T3-02")])
+    assert county_digests() == 4  # defective again: a change, though back to a state digested before
+    assert county_digests() == 4
+
+
+class _Died(Exception):
+    """The process ends here (a worker killed between two steps of a delivery)."""
+
+
+def _die(*_: object) -> None:
+    raise _Died
+
+
 def test_a_pending_notification_left_by_a_crash_is_sent_by_the_next_run(
-    make_store: Any, settings: Settings, web: Web
+    make_store: Any, settings: Settings, web: Web, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = make_store(
         [{"id": "county", "name": "县政务公开办", "notify": [{"url": f"json://127.0.0.1:{web.port}/county"}]}],
         [agency("a2", "county")],
     )
     record_review(store, "a2", ComplianceStatus.MISSING)
-    url = f"json://127.0.0.1:{web.port}/county"
-    key = target_key(f"digest:sweep-1:{YEAR}:county", url)
-    with store.session() as session:  # committed, then the process died before apprise was called
-        create_notification(
-            session, NotificationRequest(idempotency_key=key, recipient="县", target_url=url, subject="s", body="b")
-        )
+    with monkeypatch.context() as crash:  # committed, then the process died before apprise was called
+        crash.setattr(delivery, "_deliver", _die)
+        with pytest.raises(_Died):
+            send_digest(store, settings, YEAR, sweep_id="sweep-1", today=TODAY)
+    with store.session() as session:
+        [pending] = session.scalars(select(Notification))
+        assert (pending.status, pending.attempts) == ("pending", 0)
 
-    [first] = send_digest(store, settings, YEAR, sweep_id="sweep-1")
-    [second] = send_digest(store, settings, YEAR, sweep_id="sweep-1")
+    [first] = send_digest(store, settings, YEAR, sweep_id="sweep-1", today=TODAY)
+    [second] = send_digest(store, settings, YEAR, sweep_id="sweep-1", today=TODAY)
 
-    assert (first.status, first.key, second.status) == ("sent", key, "duplicate")
+    assert (first.status, first.key, second.status) == ("sent", pending.idempotency_key, "duplicate")
     assert len(web.at("/county")) == 1
 
 
 def test_a_notification_interrupted_while_sending_is_never_sent_again(
-    make_store: Any, settings: Settings, web: Web
+    make_store: Any, settings: Settings, web: Web, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = make_store(
         [{"id": "county", "name": "县政务公开办", "notify": [{"url": f"json://127.0.0.1:{web.port}/county"}]}],
         [agency("a2", "county")],
     )
     record_review(store, "a2", ComplianceStatus.MISSING)
-    url = f"json://127.0.0.1:{web.port}/county"
-    key = target_key(f"digest:sweep-1:{YEAR}:county", url)
-    with store.session() as session:  # handed to apprise, then the process died before the outcome was recorded
-        row, _ = create_notification(
-            session, NotificationRequest(idempotency_key=key, recipient="县", target_url=url, subject="s", body="b")
-        )
-        mark_in_flight(session, row.id, IN_FLIGHT)
+    with monkeypatch.context() as crash:  # handed to apprise, then the process died before the outcome was recorded
+        crash.setattr(delivery, "_send_parts", _die)
+        with pytest.raises(_Died):
+            send_digest(store, settings, YEAR, sweep_id="sweep-1", today=TODAY)
 
-    [again] = send_digest(store, settings, YEAR, sweep_id="sweep-1")
+    [again] = send_digest(store, settings, YEAR, sweep_id="sweep-1", today=TODAY)
 
     assert (again.status, again.error) == ("failed", IN_FLIGHT)
     assert web.at("/county") == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from alerts.receivers import Web, agency
-from alerts.support import YEAR, record_review
+from alerts.support import TODAY, YEAR, record_review
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -29,7 +29,7 @@ def test_a_long_digest_reaches_wecom_in_numbered_parts(make_store: Any, settings
     for row in agencies:
         record_review(store, row["id"], ComplianceStatus.MISSING)
 
-    [delivery] = send_digest(store, settings, YEAR, sweep_id="sweep-1")
+    [delivery] = send_digest(store, settings, YEAR, sweep_id="sweep-1", today=TODAY)
 
     texts = [r.json()["text"]["content"] for r in web.at("/cgi-bin/webhook/send")]
     assert delivery.status == "sent" and len(texts) > 1

@@ -12,8 +12,8 @@ from alerts.receivers import agency
 from alerts.support import finding, record_review
 from typer.testing import CliRunner, Result
 
-from dwatch.alerts.inbox import Inbox
 from dwatch.cli import _register, app
+from dwatch.demo.inbox import Inbox
 from dwatch.store.tables import ComplianceStatus
 
 Invoke = Callable[..., Result]

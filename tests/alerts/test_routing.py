@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from alerts.receivers import Web, agency
-from alerts.support import YEAR, record_review
+from alerts.support import TODAY, YEAR, record_review
 
 from dwatch.alerts.routing import AlertKind, AlertScope, AlertSeverity, accepts
 from dwatch.alerts.service import send_digest
@@ -59,7 +59,7 @@ def test_digest_goes_to_the_matching_targets_and_config_file_entries(
     record_review(store, "a1", ComplianceStatus.MISSING)
     with_config = settings.model_copy(update={"alerts": settings.alerts.model_copy(update={"config_files": [config]})})
 
-    send_digest(store, with_config, YEAR, sweep_id="sweep-1", agency_ids=["a1"])
+    send_digest(store, with_config, YEAR, sweep_id="sweep-1", today=TODAY, agency_ids=["a1"])
 
     assert sorted(r.path for r in web.requests) == ["/digest", "/from-config"]
     assert "机关a1" in web.at("/from-config")[0].json()["message"]

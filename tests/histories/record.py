@@ -25,9 +25,9 @@ from temporalio.client import Client  # noqa: E402
 from test_agency_report_timers import StandIns, TimeSkipping, joined_while_polling  # noqa: E402
 
 from dwatch import ops  # noqa: E402
+from dwatch.demo.registry import import_demo  # noqa: E402
 from dwatch.store.tables import Finding  # noqa: E402
 from dwatch.temporal.devserver import DevServer, free_port  # noqa: E402
-from dwatch.temporal.embedded import import_demo  # noqa: E402
 from dwatch.temporal.worker import prepare_store  # noqa: E402
 from sitefarm import Farm, plan  # noqa: E402
 from sitefarm.plan import Scenario  # noqa: E402

@@ -17,12 +17,12 @@ from temporal_support import YEAR, settings_for
 from temporalio.client import Client
 
 from dwatch import ops
-from dwatch.alerts.inbox import Inbox
+from dwatch.demo.inbox import Inbox
+from dwatch.demo.registry import import_demo
 from dwatch.observability import tracing
 from dwatch.observability.settings import ObservabilitySettings
 from dwatch.temporal.client import connect
 from dwatch.temporal.devserver import DevServer
-from dwatch.temporal.embedded import import_demo
 from dwatch.temporal.worker import prepare_store, worker
 from sitefarm import Farm, plan
 from sitefarm.plan import Scenario

@@ -21,13 +21,13 @@ from sqlalchemy import select
 from temporal_support import YEAR, env_for
 
 from dwatch import ops
-from dwatch.alerts.inbox import Inbox
 from dwatch.config import Settings
+from dwatch.demo.inbox import Inbox
+from dwatch.demo.registry import import_demo
 from dwatch.observability.runtime import flush, instrumentation
 from dwatch.store.tables import AgencyStatus, Finding, Notification
 from dwatch.temporal.client import connect
 from dwatch.temporal.devserver import DevServer, free_port
-from dwatch.temporal.embedded import import_demo
 from dwatch.temporal.worker import prepare_store, worker
 from sitefarm import Farm, plan
 from sitefarm.plan import Scenario

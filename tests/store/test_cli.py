@@ -5,10 +5,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from audit_support import REASON, REFUSED, digest, escalation, report_run, sweep_id, sweep_run
 from factories import AGENCY, FIXTURES, YEAR, fetched, finding, run
 from sqlalchemy import select
 from typer.testing import CliRunner, Result
 
+from crawlers.models import Outcome
 from dwatch.cli import _register, app
 from dwatch.store import migrate
 from dwatch.store.database import Store, make_engine
@@ -135,6 +137,44 @@ def test_findings_and_audit(cli: Invoke, registered: Store) -> None:
     assert "another-secret" not in json.dumps(record)
 
     assert cli("audit", "no-such-agency", "2023").exit_code == 1
+
+
+@pytest.mark.parametrize(
+    ("outcome", "label"),
+    [(Outcome.MISSING, "未发布"), (Outcome.UNREACHABLE, "无法访问")],
+    ids=["missing", "unreachable"],
+)
+def test_audit_of_a_report_never_found(cli: Invoke, registered: Store, outcome: Outcome, label: str) -> None:
+    """No document, no finding: the runs, the status change and the notifications are listed all the same."""
+    sweep_run(registered, YEAR, [AGENCY])
+    report_run(registered, AGENCY, YEAR, "run-1", outcome, passes=2)
+    if outcome is Outcome.MISSING:
+        escalation(registered, AGENCY, YEAR, "hn-gwb")
+    else:
+        digest(registered, [AGENCY], YEAR, "hn-gwb")
+
+    text = cli("audit", AGENCY, str(YEAR))
+    assert text.exit_code == 0, text.output
+    for expected in (
+        "状态变化（1）",
+        f"{label}：{REASON}　工作流 report/{AGENCY}/{YEAR}/run-1",
+        "通知（1）",
+        "【督办】" if outcome is Outcome.MISSING else "年度报告检查汇总",
+        f"失败：{REFUSED}",
+        "成功",
+        "工作流（2）",
+        f"sweep {sweep_id(YEAR)} 运行 sweep-run-1",
+        f"report report/{AGENCY}/{YEAR} 运行 run-1",
+    ):
+        assert expected in text.output
+    assert "s3cret-pass" not in text.output
+
+    record = json.loads(cli("audit", AGENCY, str(YEAR), "--json").stdout)
+    assert [e["to_status"] for e in record["status_history"]] == [outcome.value]
+    assert [len(n["attempt_log"]) for n in record["notifications"]] == [2]
+    assert [r["kind"] for r in record["workflow_runs"]] == ["sweep", "report"]
+    assert set(record["temporal_links"]) == {str(r["id"]) for r in record["workflow_runs"]}
+    assert record["dossier_url"].endswith(f"/agencies/{AGENCY}/{YEAR}")
 
 
 def test_db_upgrade_command(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from migration_rows import insert_supervisor_and_agency
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
@@ -24,7 +25,7 @@ def _schema_differences(url: str) -> list[object]:
 def test_upgrade_empty_database_to_head_matches_the_models(empty_url: str) -> None:
     migrate.upgrade(empty_url)
     engine = make_engine(empty_url)
-    assert migrate.current_revision(engine) == migrate.head_revision() == "0006"
+    assert migrate.current_revision(engine) == migrate.head_revision() == "0008"
     assert set(inspect(engine).get_table_names()) == {t.name for t in Base.metadata.tables.values()} | {
         "alembic_version"
     }
@@ -61,7 +62,7 @@ def test_upgrade_from_the_older_revision_keeps_data_and_adds_links(empty_url: st
     migrate.upgrade(empty_url)
 
     engine = make_engine(empty_url)
-    assert migrate.current_revision(engine) == "0006"
+    assert migrate.current_revision(engine) == "0008"
     with engine.begin() as connection:
         rows = connection.execute(text("SELECT url, version, workflow_run_id FROM documents")).all()
         assert [tuple(r) for r in rows] == [("https://a.gov.cn/nb", 1, None)]
@@ -79,3 +80,45 @@ def test_upgrade_is_idempotent(db_url: str) -> None:
     engine = make_engine(db_url)
     assert migrate.is_current(engine)
     engine.dispose()
+
+
+def test_upgrade_to_0007_links_earlier_report_runs_and_alerts_to_their_agency_year(empty_url: str) -> None:
+    """Rows recorded before 0007 are linked where their ids name the agency-year."""
+    migrate.upgrade(empty_url, "0006")
+    engine = make_engine(empty_url)
+    now = "2024-02-01 08:00:00"
+    notification = (
+        "INSERT INTO notifications (id, idempotency_key, recipient, channel, target_masked, subject, body, status,"
+        " attempts, created_at) VALUES (:id, :key, '省', 'json', 'json://****', '【督办】', '…', 'sent', 1, :now)"
+    )
+    with engine.begin() as connection:
+        insert_supervisor_and_agency(connection, now)
+        for pk, workflow_id, kind in [
+            (1, "report/a1/2023", "report"),
+            (2, "sweep/2023/all/20240201T080000", "sweep"),
+            (3, "report/gone/2023", "report"),
+        ]:
+            connection.execute(
+                text(
+                    "INSERT INTO workflow_runs (id, workflow_id, run_id, kind, status, started_at)"
+                    " VALUES (:pk, :wf, 'r', :kind, 'completed', :now)"
+                ),
+                {"pk": pk, "wf": workflow_id, "kind": kind, "now": now},
+            )
+        for pk, key in [
+            (1, "escalation/2023:escalation:a1:2023:s0:1:0123456789ab"),
+            (2, "report/a1/2023/r/1:resolved:a1:2023:defective:0123456789ab"),
+            (3, "digest:sweep/2023/all/20240201T080000:2023:s1:0123456789ab"),
+        ]:
+            connection.execute(text(notification), {"id": pk, "key": key, "now": now})
+    engine.dispose()
+
+    migrate.upgrade(empty_url)
+
+    engine = make_engine(empty_url)
+    with engine.begin() as connection:
+        runs = connection.execute(text("SELECT * FROM workflow_run_agency_years")).all()
+        told = connection.execute(text("SELECT * FROM notification_agency_years ORDER BY 1")).all()
+    engine.dispose()
+    assert runs == [(1, "a1", 2023)]  # a sweep's agencies are not in its id; an unknown agency is skipped
+    assert told == [(1, "a1", 2023), (2, "a1", 2023)]  # a digest's key names its supervisor only

@@ -15,11 +15,11 @@ from temporal_support import DWATCH, YEAR, assert_sweep_complete, env_for, event
 from temporalio.client import Client
 
 from dwatch import ops
-from dwatch.alerts.inbox import Inbox
 from dwatch.config import Settings
+from dwatch.demo.inbox import Inbox
+from dwatch.demo.registry import import_demo
 from dwatch.temporal.client import connect
 from dwatch.temporal.devserver import DevServer, free_port
-from dwatch.temporal.embedded import import_demo
 from dwatch.temporal.worker import prepare_store
 from sitefarm import Farm, plan
 from sitefarm.plan import Scenario

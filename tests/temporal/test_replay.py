@@ -14,9 +14,9 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from dwatch import ops
-from dwatch.alerts.inbox import Inbox
+from dwatch.demo.inbox import Inbox
+from dwatch.demo.registry import import_demo
 from dwatch.temporal.devserver import DevServer
-from dwatch.temporal.embedded import import_demo
 from dwatch.temporal.worker import WORKFLOWS, prepare_store
 from sitefarm import Farm, plan
 from sitefarm.plan import Scenario

@@ -23,13 +23,13 @@ from temporal_support import DWATCH, YEAR, assert_sweep_complete, env_for, event
 from temporalio.api.enums.v1 import EventType
 
 from dwatch import ops
-from dwatch.alerts.inbox import Inbox
 from dwatch.config import Settings
+from dwatch.demo.inbox import Inbox
+from dwatch.demo.registry import import_demo
 from dwatch.store.database import Store
 from dwatch.store.tables import AgencyStatus, CrawlHostGate
 from dwatch.temporal.client import connect
 from dwatch.temporal.devserver import DevServer, free_port
-from dwatch.temporal.embedded import import_demo
 from sitefarm import Farm, plan
 from sitefarm.plan import Family, Scenario
 from sitefarm.server import lead_over_pace

@@ -9,14 +9,14 @@ import subprocess
 from pathlib import Path
 
 import yaml
-from temporal_support import DWATCH, env_for, eventually, running
+from temporal_support import DWATCH, UntilCtrlC, env_for, eventually, running
 from temporalio.client import Client
 
 from dwatch.config import Settings
+from dwatch.demo.registry import demo_registry
 from dwatch.store.registry.files import read_registry
 from dwatch.store.registry.service import import_registry
 from dwatch.temporal.devserver import DevServer
-from dwatch.temporal.embedded import demo_registry
 from dwatch.temporal.worker import prepare_store
 from sitefarm import Farm, plan
 from workflows.models import SweepProgress
@@ -37,10 +37,7 @@ def _register(settings: Settings) -> None:
     farm = Farm(plan(2, 2025, seed=3), 2025, seed=3)  # never started: the sweeps find nothing, quickly
     registry = demo_registry(farm, [])
     registry["agencies"][1]["deadline"] = "06-30"
-    store = prepare_store(settings)
-    with store.session() as session:
-        import_registry(session, read_registry(yaml.safe_dump(registry, allow_unicode=True).encode(), "yaml"))
-    store.close()
+    _import(settings, registry)
 
 
 def test_schedules_apply_list_pause_trigger_backfill(dev_server: DevServer, tmp_path: Path) -> None:
@@ -79,3 +76,40 @@ async def _sweeps_done(client: Client, task_queue: str, years: set[int]) -> bool
         progress: SweepProgress = await handle.result()
         done.add(progress.year)
     return years <= done
+
+
+def test_workflows_worker_keeps_schedules_in_step_with_the_registry(dev_server: DevServer, tmp_path: Path) -> None:
+    """No manual step: the worker applies the schedules at start, and a local deadline imported later
+    reaches them at the next refresh."""
+    env = env_for(tmp_path / "var", dev_server.address, schedules_refresh="1")
+    settings = Settings.from_env(env)
+    farm = Farm(plan(2, 2025, seed=3), 2025, seed=3)
+    registry = demo_registry(farm, [])
+    _import(settings, registry)
+
+    async def schedules_follow_the_registry() -> None:
+        client = await Client.connect(dev_server.address)
+        await eventually(lambda: _has(client, "dwatch/deadline/department"), 30, "schedules applied at start")
+        assert not await _has(client, "dwatch/deadline/local-05-15")
+        registry["agencies"][0]["deadline"] = "05-15"
+        _import(settings, registry)
+        await eventually(lambda: _has(client, "dwatch/deadline/local-05-15"), 30, "a new local deadline")
+        described = await client.get_schedule_handle("dwatch/deadline/local-05-15").describe()
+        calendar = described.schedule.spec.calendars[0]
+        assert (calendar.month[0].start, calendar.day_of_month[0].start) == (5, 16)  # the day after
+
+    with UntilCtrlC([DWATCH, "worker", "--role", "workflows"], os.environ | env) as worker:
+        asyncio.run(schedules_follow_the_registry())
+        output = worker.stop()
+    assert worker.process.returncode == 0, output
+
+
+def _import(settings: Settings, registry: dict[str, object]) -> None:
+    store = prepare_store(settings)
+    with store.session() as session:
+        import_registry(session, read_registry(yaml.safe_dump(registry, allow_unicode=True).encode(), "yaml"))
+    store.close()
+
+
+async def _has(client: Client, schedule_id: str) -> bool:
+    return schedule_id in {s.id async for s in await client.list_schedules()}

@@ -13,11 +13,11 @@ from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.testing import ActivityEnvironment
 
 from activities.sweep import SweepActivities
-from dwatch.alerts.inbox import Inbox
 from dwatch.config import Settings
+from dwatch.demo.inbox import Inbox
+from dwatch.demo.registry import import_demo
 from dwatch.store.database import Store
 from dwatch.temporal.devserver import DevServer
-from dwatch.temporal.embedded import import_demo
 from dwatch.temporal.routing import heartbeat, task_queues
 from dwatch.temporal.worker import prepare_store
 from sitefarm import Farm, plan

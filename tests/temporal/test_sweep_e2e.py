@@ -13,11 +13,13 @@ from temporal_support import YEAR, eventually, running, settings_for
 from temporalio.client import WorkflowExecutionStatus
 
 from dwatch import ops
-from dwatch.alerts.inbox import Inbox, read_inbox
+from dwatch.alerts.inbox import read_inbox
+from dwatch.demo.inbox import Inbox
+from dwatch.demo.registry import DEMO_SUPERVISOR, import_demo
+from dwatch.store.audit import audit
 from dwatch.store.database import Store
 from dwatch.store.tables import AgencyStatus, Document, Finding, Notification, WorkflowRun
 from dwatch.temporal.devserver import DevServer
-from dwatch.temporal.embedded import import_demo
 from dwatch.temporal.history import export_closed
 from dwatch.temporal.worker import prepare_store
 from sitefarm import Farm, plan
@@ -104,7 +106,9 @@ async def _sweep_then_ops(settings, farm: Farm, store: Store) -> None:
             )
             alerted = session.scalars(select(Notification.idempotency_key)).all()
         assert any(":immediate:" in k for k in alerted) and any(":escalation:" in k for k in alerted)
-        assert any(k.startswith(f"digest:{sweep_id}:") for k in alerted)
+        assert any(k.startswith(f"digest:{YEAR}:{DEMO_SUPERVISOR}:") for k in alerted)
+
+        await _reports_never_found_have_an_audit_trail(store, farm, sweep_id)
 
         # Changed after publication: ops re-crawl archives a second version and re-checks it.
         replaced = next(a for a in farm.agencies if a.scenario is Scenario.REPLACED)
@@ -137,6 +141,30 @@ async def _sweep_then_ops(settings, farm: Farm, store: Store) -> None:
         exported = await export_closed(client, store, settings.data_dir, query)
         assert len(exported) == 3  # the sweep's run, the re-check's and the waiver's
         assert all(b'"events"' in store.blobs.get(e.sha256) for e in exported)
+
+
+async def _reports_never_found_have_an_audit_trail(store: Store, farm: Farm, sweep_id: str) -> None:
+    """No document and no finding, yet the audit lists the sweep and report runs, the status change and
+    the notifications with their delivery attempts: the digest, and for a missing report its 【督办】."""
+    for scenario, status in ((Scenario.MISSING, "missing"), (Scenario.DOWN, "unreachable")):
+        agency_id = next(a.agency_id for a in farm.agencies if a.scenario is scenario)
+
+        async def complete(agency_id: str = agency_id, scenario: Scenario = scenario) -> bool:
+            with store.session() as session:
+                record = audit(session, agency_id, YEAR)
+            assert record is not None
+            delivered = bool(record.notifications) and all(n.attempt_log for n in record.notifications)
+            escalated = any("【督办】" in n.subject for n in record.notifications)
+            return delivered and (escalated or scenario is not Scenario.MISSING)
+
+        await eventually(complete, 30, f"the notifications about {agency_id} in its audit")  # may follow the sweep
+        with store.session() as session:
+            record = audit(session, agency_id, YEAR)
+        assert record is not None and not record.documents
+        runs = {(r.kind, r.workflow_id) for r in record.workflow_runs}
+        assert {("sweep", sweep_id), ("report", report_workflow_id(agency_id, YEAR))} <= runs
+        assert [e.to_status for e in record.status_history] == [status]
+        assert record.status_history[0].workflow_run_id in {r.id for r in record.workflow_runs}
 
 
 async def _search_attributes_filter_by_status(client, task_queue: str, farm: Farm, expected: dict[str, int]) -> None:

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import os
-import signal
 import socket
-import subprocess
 import time
 from pathlib import Path
 
 from sqlalchemy import func, select
-from temporal_support import DWATCH, store_session
+from temporal_support import DWATCH, UntilCtrlC, store_session
 
 from dwatch.alerts.inbox import read_inbox
 from dwatch.config import Settings
@@ -44,26 +42,14 @@ def test_up_sweeps_the_demo_then_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None
         "DWATCH_WEB__PORT": str(web),
     }
     settings = Settings.from_env(env)
-    up = subprocess.Popen(
-        [DWATCH, "up", "--agencies", str(AGENCIES)],
-        env=os.environ | env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
+    with UntilCtrlC([DWATCH, "up", "--demo", "--agencies", str(AGENCIES)], os.environ | env) as up:
         deadline = time.monotonic() + 90
         while _statuses(settings) < AGENCIES:
-            assert time.monotonic() < deadline and up.poll() is None
+            assert time.monotonic() < deadline and up.running()
             time.sleep(0.5)
         assert _listening(port) and _listening(ui) and _listening(web)
-        up.send_signal(signal.SIGINT)
-        output, _ = up.communicate(timeout=60)
-    finally:
-        if up.poll() is None:
-            up.kill()
-            up.wait(10)
-    assert up.returncode == 0, output
+        output = up.stop()
+    assert up.process.returncode == 0, output
     assert "Temporal 界面" in output and "已全部停止" in output
     assert not _listening(port) and not _listening(ui) and not _listening(web)
     assert (tmp_path / "var" / "temporal.sqlite").exists()  # histories survive the stop

@@ -9,14 +9,16 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
+from temporal_support import run_async
 from web_support import PASSWORD, YEAR, agency_with, bearer, web_settings
 
 from dwatch.config import Settings
+from dwatch.ops import OpsInputError, OpsInputKind, first_year, latest_year
 from dwatch.store.database import Store
 from dwatch.store.users import disable_user
 from dwatch.temporal.devserver import free_port
 from dwatch.web.app import create_app
-from dwatch.web.ops import OpsOutcome
+from dwatch.web.ops import LocalOps, OpsOutcome
 from sitefarm import Farm
 from sitefarm.plan import Scenario
 
@@ -85,7 +87,7 @@ def test_dossier_pins_findings_on_cells(client: TestClient, farm: Farm) -> None:
     table3 = next(t for t in body["report"]["tables"] if t["table_id"] == "table3")
     pinned = [c for row in table3["rows"] for c in row["cells"] if c and c["findings"]]
     assert {c["column"] for c in pinned} >= {"自然人", "总计"}
-    assert body["status_history"][0]["to_status"] == "defective"
+    assert body["record"]["status_history"][0]["to_status"] == "defective"
 
 
 def test_dossier_unknown_agency_and_malformed_year(client: TestClient) -> None:
@@ -174,6 +176,39 @@ def test_ops_refusals(client: TestClient, farm: Farm) -> None:
     assert client.post("/api/v1/ops/sweeps", json={"year": YEAR}, headers=bearer(client, "aud")).status_code == 403
 
 
+def test_ops_refuse_unknown_agencies_and_years_out_of_range(client: TestClient, farm: Farm) -> None:
+    agency, ops = farm.agencies[0].agency_id, bearer(client, "ops")
+
+    def refused(path: str, body: dict, status: int) -> str:
+        response = client.post(f"/api/v1/ops/{path}", json=body, headers=ops)
+        assert response.status_code == status, response.text
+        return response.json()["detail"]
+
+    assert refused("recrawl", {"agency_id": "nosuch", "year": YEAR}, 404) == "机关“nosuch”未登记"
+    assert "尚未到期" in refused("recheck", {"agency_id": agency, "year": latest_year() + 1}, 422)
+    assert f"{first_year()}—{latest_year()}" in refused("recrawl", {"agency_id": agency, "year": first_year() - 1}, 422)
+    assert refused("sweeps", {"year": YEAR, "agency_ids": [agency, "nosuch"]}, 404) == "机关“nosuch”未登记"
+    assert "尚未到期" in refused("sweeps", {"year": latest_year() + 1}, 422)
+
+
+def test_waiving_an_unknown_fingerprint_is_refused(settings: Settings, store: Store, farm: Farm) -> None:
+    local = LocalOps(settings, store)
+    with pytest.raises(OpsInputError) as refused:
+        run_async(local.waive(farm.agencies[0].agency_id, YEAR, "f" * 16, "核实", "审核员"))
+    assert refused.value.kind is OpsInputKind.NOT_FOUND and "没有指纹为" in refused.value.message
+
+
+def test_refused_input_is_told_before_temporal_is_asked(settings: Settings, store: Store) -> None:
+    # The Temporal backend with nothing listening: an unknown agency is a 404 all the same, not a 503.
+    down = settings.model_copy(
+        update={"temporal": settings.temporal.model_copy(update={"address": f"127.0.0.1:{free_port()}"})}
+    )
+    with TestClient(create_app(down, store)) as client:
+        body = {"agency_id": "nosuch", "year": YEAR}
+        response = client.post("/api/v1/ops/recrawl", json=body, headers=bearer(client, "ops"))
+    assert (response.status_code, response.json()["detail"]) == (404, "机关“nosuch”未登记")
+
+
 class _RecordingOps:
     def __init__(self) -> None:
         self.sweeps: list[tuple[int, list[str] | None]] = []
@@ -221,16 +256,22 @@ def test_temporal_down_is_a_503(settings: Settings, store: Store, farm: Farm) ->
 # ---- exports ------------------------------------------------------------------------------------
 
 
-def test_exports_csv_and_xlsx(client: TestClient) -> None:
+def test_exports_csv_and_xlsx(client: TestClient, settings: Settings) -> None:
     matrix_csv = client.get("/api/v1/exports/matrix.csv", params={"year": YEAR})
     assert matrix_csv.headers["content-type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(matrix_csv.content.decode("utf-8-sig"))))
     assert rows[0][:5] == ["机关编号", "机关名称", "区划代码", "监督机构", "状态"]
     assert len(rows) == 9 and {"存在错误", "逾期发布", "未发布"} <= {r[4] for r in rows}
+    assert rows[0][-1] == "详情链接"
+    for row in rows[1:]:  # each row links to its dossier at the public URL
+        assert row[-1] == f"{settings.public_url}/agencies/{row[0]}/{YEAR}"
+        assert client.get(row[-1].removeprefix(settings.public_url)).status_code == 200
     sheet = load_workbook(io.BytesIO(client.get("/exports/findings.xlsx", params={"year": YEAR}).content)).active
     header = [c.value for c in next(sheet.iter_rows(max_row=1))]
     assert header[:5] == ["问题编号", "机关编号", "机关名称", "年度", "规则"]
+    assert header[-1] == "详情链接"
     assert sheet.max_row > 1
+    assert sheet.cell(row=2, column=len(header)).value.startswith(f"{settings.public_url}/agencies/")
     assert client.get("/exports/matrix.pdf").status_code in (400, 422)
 
 

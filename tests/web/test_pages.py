@@ -11,6 +11,7 @@ from web_support import PASSWORD, YEAR, agency_with
 
 from crawlers.models import Outcome
 from dwatch.crawling import CrawlResult, load_agencies
+from dwatch.ops import latest_year
 from dwatch.review import review_crawl
 from dwatch.store.database import Store
 from dwatch.store.documents import FetchedDocument, record_fetch
@@ -87,6 +88,21 @@ def test_triage_form_needs_login_csrf_and_role(client: TestClient, farm: Farm) -
     assert (body["status"], body["status_by"], body["status_reason"]) == ("waived", "sup", "经核实为排版错误")
     page = client.get(done.headers["location"])
     assert "已标记为“已豁免”" in page.text
+
+
+def test_ops_forms_show_refused_input(client: TestClient, farm: Farm) -> None:
+    _login(client, "ops")
+    csrf = client.cookies["dwatch_csrf"]
+    unknown = client.post("/ops/recrawl", data={"csrf_token": csrf, "agency_id": "nosuch", "year": str(YEAR)})
+    assert unknown.status_code == 404 and "机关“nosuch”未登记" in unknown.text
+    agency = farm.agencies[0].agency_id
+    not_due = client.post(
+        "/ops/recheck", data={"csrf_token": csrf, "agency_id": agency, "year": str(latest_year() + 1)}
+    )
+    assert not_due.status_code == 422 and "尚未到期" in not_due.text and "无法执行" in not_due.text
+    sweep = client.post("/ops/sweep", data={"csrf_token": csrf, "year": "2015"})
+    assert sweep.status_code == 422 and "2015 年度超出范围" in sweep.text
+    assert "完成" not in unknown.text + not_due.text and "已启动" not in sweep.text  # no success banner
 
 
 def test_security_headers(client: TestClient) -> None:
