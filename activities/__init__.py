@@ -10,15 +10,15 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any
 
+from dwatch.activities.alerts import AlertActivities
+from dwatch.activities.crawl import CrawlActivities
+from dwatch.activities.report import ReportActivities
+from dwatch.activities.review import ReviewActivities
+from dwatch.activities.runs import RunActivities
+from dwatch.activities.sweep import SweepActivities
+from dwatch.crawlers.fetch import Fetcher
 from temporalio.client import Client
 
-from activities.alerts import AlertActivities
-from activities.crawl import CrawlActivities
-from activities.report import ReportActivities
-from activities.review import ReviewActivities
-from activities.runs import RunActivities
-from activities.sweep import SweepActivities
-from crawlers.fetch import Fetcher
 from dwatch.config import Settings
 from dwatch.store.database import Store
 

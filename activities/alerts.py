@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import asyncio
 
+from dwatch.activities.sweep import scope_query
+from dwatch.workflows.models import CHINA, AlertRequest, DigestRequest, EscalationRequest, SweepScope
 from temporalio import activity
 
-from activities.sweep import scope_query
 from dwatch.alerts.service import alert_on_review, escalate_missing, send_digest
 from dwatch.config import Settings
 from dwatch.crawling import load_agencies
 from dwatch.store.database import Store
-from workflows.models import CHINA, AlertRequest, DigestRequest, EscalationRequest, SweepScope
 
 
 class AlertActivities:

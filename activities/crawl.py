@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import asyncio
 
+from dwatch.activities.report import load_agency
+from dwatch.crawlers.discover import discover
+from dwatch.crawlers.fetch import Fetcher
+from dwatch.crawlers.models import Outcome
+from dwatch.workflows.models import CrawlRequest
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.report import load_agency
-from crawlers.discover import discover
-from crawlers.fetch import Fetcher
-from crawlers.models import Outcome
 from dwatch.crawling import CrawlResult, archive, crawl_target, known_validators
 from dwatch.store.database import Store
 from dwatch.store.registry.models import AgencyRow
-from workflows.models import CrawlRequest
 
 STILL_MISSING = "ReportStillMissing"
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from dwatch.workflows.models import AgencyInfo, AgencyYear, WaiveActivityInput, WaiveResult
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from temporalio import activity
@@ -20,7 +21,6 @@ from dwatch.store.findings import StatusChange, change_status
 from dwatch.store.registry.models import AgencyRow
 from dwatch.store.tables import AgencyStatus, ComplianceStatus, Document, Finding, FindingStatus
 from dwatch.temporal.deadlines import statutory_deadline
-from workflows.models import AgencyInfo, AgencyYear, WaiveActivityInput, WaiveResult
 
 UNKNOWN_FINDING = "UnknownFinding"
 UNKNOWN_AGENCY = "UnknownAgency"

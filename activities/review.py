@@ -13,15 +13,15 @@ import signal
 import sys
 from concurrent.futures import Executor
 
+from dwatch.activities.report import load_agency
+from dwatch.workflows.models import ReviewRequest
 from temporalio import activity
 
-from activities.report import load_agency
 from dwatch.config import Settings
 from dwatch.observability.metrics import record_review
 from dwatch.review import Review, review_crawl
 from dwatch.store.database import Store
 from dwatch.store.runs import link_records
-from workflows.models import ReviewRequest
 
 
 def review_and_link(store: Store, request: ReviewRequest) -> Review:

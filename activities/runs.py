@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
+from dwatch.workflows.models import RunEnd, RunRef
 from temporalio import activity
 
 from dwatch.store.database import Store
 from dwatch.store.runs import finish_run, start_run
 from dwatch.store.tables import RunStatus
-from workflows.models import RunEnd, RunRef
 
 
 class RunActivities:

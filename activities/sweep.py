@@ -5,6 +5,14 @@ from __future__ import annotations
 
 import asyncio
 
+from dwatch.workflows.models import (
+    SWEEPS_MEMO,
+    AgencyReportInput,
+    PageRequest,
+    StartReportsRequest,
+    SweepScope,
+    report_workflow_id,
+)
 from sqlalchemy import Select, func, select
 from temporalio import activity
 from temporalio.client import Client, WorkflowExecutionStatus
@@ -13,14 +21,6 @@ from temporalio.service import RPCError, RPCStatusCode
 from dwatch.store.database import Store
 from dwatch.store.runs import link_agency_years
 from dwatch.store.tables import Agency
-from workflows.models import (
-    SWEEPS_MEMO,
-    AgencyReportInput,
-    PageRequest,
-    StartReportsRequest,
-    SweepScope,
-    report_workflow_id,
-)
 
 
 def scope_query(scope: SweepScope) -> Select[tuple[str]]:

@@ -17,8 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from reports.checks import CheckContext, run_checks  # noqa: E402
-from reports.parsers import parse_document  # noqa: E402
+from dwatch.reports.checks import CheckContext, run_checks  # noqa: E402
+from dwatch.reports.parsers import parse_document  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus"
 

@@ -22,11 +22,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from crawlers.discover import discover  # noqa: E402
-from crawlers.fetch import Fetcher  # noqa: E402
-from crawlers.models import CrawlTarget, FetchPolicy  # noqa: E402
-from sitefarm.app import FarmApp  # noqa: E402
-from sitefarm.plan import plan  # noqa: E402
+from dwatch.crawlers.discover import discover  # noqa: E402
+from dwatch.crawlers.fetch import Fetcher  # noqa: E402
+from dwatch.crawlers.models import CrawlTarget, FetchPolicy  # noqa: E402
+from dwatch.demo.sitefarm.app import FarmApp  # noqa: E402
+from dwatch.demo.sitefarm.plan import plan  # noqa: E402
 
 
 def rss_mb() -> float:
@@ -59,7 +59,7 @@ def main() -> None:
     parser.add_argument("--year", type=int, default=2024)
     parser.add_argument("--latency", type=float, default=0.05)
     args = parser.parse_args()
-    command = [sys.executable, "-m", "sitefarm", "--agencies", str(args.agencies), "--year", str(args.year)]
+    command = [sys.executable, "-m", "dwatch.demo.sitefarm", "--agencies", str(args.agencies), "--year", str(args.year)]
     command += ["--latency", str(args.latency), "--prerender"]
     started = time.perf_counter()
     farm = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)

@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from reports.parsers import parse_document  # noqa: E402
+from dwatch.reports.parsers import parse_document  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus"
 
@@ -42,8 +42,8 @@ def corpus(repeat: int) -> None:
 
 
 def generated(count: int, repeat: int) -> None:
-    from synthetic.generate import generate
-    from synthetic.render import Format, render
+    from dwatch.demo.synthetic.generate import generate
+    from dwatch.demo.synthetic.render import Format, render
 
     by_format: dict[str, list[float]] = defaultdict(list)
     for seed in range(count):
@@ -63,7 +63,7 @@ def generated(count: int, repeat: int) -> None:
 _PEAK_SCRIPT = """
 import re, sys
 sys.path.insert(0, {root!r})
-from reports.parsers import parse_document
+from dwatch.reports.parsers import parse_document
 def peak_kb():
     return int(re.search(r"VmHWM:\\s+(\\d+)", open("/proc/self/status").read()).group(1))
 data = open(sys.argv[1], "rb").read()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 
 def fifty_page_pdf() -> bytes:
-    from synthetic.generate import generate
-    from synthetic.render import Format, render
+    from dwatch.demo.synthetic.generate import generate
+    from dwatch.demo.synthetic.render import Format, render
 
     report = generate(50)
     # Section 一 repeated 140 times fills 50 A4 pages in the renderer's layout (checked by the benchmark).

@@ -18,7 +18,7 @@ Prints the wall time and agencies/s, Temporal's share of the time (per agency wo
 its duration not spent running activities, from a sample of histories), each worker's peak resident
 memory and CPU (with its review pool), the dev server's and the farm's CPU while the workers ran,
 what the hosts saw (requests, most in flight at once, how far request starts ran ahead of one per
-interval: `sitefarm.server.lead_over_pace`), and checks that nothing was lost or sent twice.
+interval: `dwatch.demo.sitefarm.server.lead_over_pace`), and checks that nothing was lost or sent twice.
 """
 
 from __future__ import annotations
@@ -43,6 +43,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import psycopg  # noqa: E402
+from dwatch.demo.sitefarm import Farm, plan  # noqa: E402
+from dwatch.demo.sitefarm.server import lead_over_pace  # noqa: E402
+from dwatch.workflows.models import SweepProgress, report_workflow_id  # noqa: E402
+from dwatch.workflows.sweep import DeadlineSweep  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 from temporalio.api.enums.v1 import EventType  # noqa: E402
 from temporalio.client import Client, WorkflowHandle  # noqa: E402
@@ -57,10 +61,6 @@ from dwatch.store.database import Store  # noqa: E402
 from dwatch.store.tables import AgencyStatus  # noqa: E402
 from dwatch.temporal.client import connect  # noqa: E402
 from dwatch.temporal.devserver import DevServer, free_port  # noqa: E402
-from sitefarm import Farm, plan  # noqa: E402
-from sitefarm.server import lead_over_pace  # noqa: E402
-from workflows.models import SweepProgress, report_workflow_id  # noqa: E402
-from workflows.sweep import DeadlineSweep  # noqa: E402
 
 YEAR = 2025
 SAMPLE = 100
@@ -312,7 +312,15 @@ def main() -> None:
     database = create_database() if args.postgres else None
     with tempfile.TemporaryDirectory() as tmp, DevServer(Path(tmp) / "temporal.sqlite", free_port()) as server:
         stats_file = Path(tmp) / "farm-stats.json"
-        farm_command = ["-m", "sitefarm", "--agencies", str(args.agencies), "--year", str(YEAR), "--prerender"]
+        farm_command = [
+            "-m",
+            "dwatch.demo.sitefarm",
+            "--agencies",
+            str(args.agencies),
+            "--year",
+            str(YEAR),
+            "--prerender",
+        ]
         farm_process = subprocess.Popen(
             [sys.executable, *farm_command, "--stats", str(stats_file)], cwd=ROOT, stdout=subprocess.PIPE, text=True
         )

@@ -6,7 +6,7 @@ import re
 from datetime import date
 from urllib.parse import urlsplit
 
-from reports.model import DateEvidence, DateSource
+from dwatch.reports.model import DateEvidence, DateSource
 
 _URL_PATTERNS = (
     re.compile(r"/t((?:19|20)\d{2})(\d{2})(\d{2})_"),  # TRS: /202401/t20240129_123.html

@@ -10,19 +10,19 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from crawlers.dates import url_dates
-from crawlers.errors import FetchError
-from crawlers.fetch import Fetcher
-from crawlers.links import attachment_links, listing_links, next_page, soup_of
-from crawlers.models import Candidate, Conditional, CrawlTarget, Discovery, Fetched, Outcome
-from crawlers.titles import title_score
-from reports.labels import normalize
-from reports.model import DateEvidence, DateSource
-from reports.parsers import DocumentKind, sniff
-from reports.parsers.encoding import decode
-from reports.parsers.errors import ParseError
-from reports.publication import publication_date
-from reports.template import SECTIONS
+from dwatch.crawlers.dates import url_dates
+from dwatch.crawlers.errors import FetchError
+from dwatch.crawlers.fetch import Fetcher
+from dwatch.crawlers.links import attachment_links, listing_links, next_page, soup_of
+from dwatch.crawlers.models import Candidate, Conditional, CrawlTarget, Discovery, Fetched, Outcome
+from dwatch.crawlers.titles import title_score
+from dwatch.reports.labels import normalize
+from dwatch.reports.model import DateEvidence, DateSource
+from dwatch.reports.parsers import DocumentKind, sniff
+from dwatch.reports.parsers.encoding import decode
+from dwatch.reports.parsers.errors import ParseError
+from dwatch.reports.publication import publication_date
+from dwatch.reports.template import SECTIONS
 
 _GOOD_ENOUGH = 0.8  # a title this close to the canonical one ends the search through further pages
 _SECTION_TITLES = tuple(normalize(s.title) for s in SECTIONS)
@@ -124,8 +124,8 @@ def _kind(content: bytes) -> DocumentKind | None:
 
 
 def _page_dates(page: Fetched) -> list[DateEvidence]:
-    from reports.parsers import html as html_parser
-    from reports.parsers.limits import DEFAULT_LIMITS
+    from dwatch.reports.parsers import html as html_parser
+    from dwatch.reports.parsers.limits import DEFAULT_LIMITS
 
     return html_parser.extract(page.content or b"", DEFAULT_LIMITS, page.content_type).dates
 

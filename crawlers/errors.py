@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crawlers.models import FetchFailure
+from dwatch.crawlers.models import FetchFailure
 
 
 class FetchError(Exception):

@@ -16,11 +16,10 @@ from urllib.parse import urljoin, urlsplit
 from urllib.robotparser import RobotFileParser
 
 import httpx
-
-from crawlers.errors import FetchError
-from crawlers.models import Conditional, CrawlTarget, Fetched, FetchFailure, FetchPolicy
-from crawlers.politeness import Politeness, SharedGates
-from crawlers.safety import check_address, host_allowed
+from dwatch.crawlers.errors import FetchError
+from dwatch.crawlers.models import Conditional, CrawlTarget, Fetched, FetchFailure, FetchPolicy
+from dwatch.crawlers.politeness import Politeness, SharedGates
+from dwatch.crawlers.safety import check_address, host_allowed
 
 _RETRY_STATUSES = {429, 500, 502, 503, 504}
 

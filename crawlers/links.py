@@ -8,8 +8,7 @@ from datetime import date
 from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Tag
-
-from crawlers.models import SiteSelectors
+from dwatch.crawlers.models import SiteSelectors
 
 _DATE = re.compile(r"((?:19|20)\d{2})[-/.年](\d{1,2})[-/.月](\d{1,2})")
 _NEXT_TEXTS = {"下一页", "下页", "后页", ">", "›", "»", "下一頁"}

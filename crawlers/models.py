@@ -6,9 +6,8 @@ import re
 from datetime import date, datetime
 from enum import StrEnum
 
+from dwatch.reports.model import DateEvidence
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-
-from reports.model import DateEvidence
 
 
 class _Model(BaseModel):

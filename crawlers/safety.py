@@ -7,8 +7,8 @@ import ipaddress
 import socket
 from urllib.parse import urlsplit
 
-from crawlers.errors import FetchError
-from crawlers.models import FetchFailure
+from dwatch.crawlers.errors import FetchError
+from dwatch.crawlers.models import FetchFailure
 
 
 def host_allowed(url: str, allowed_hosts: list[str]) -> bool:

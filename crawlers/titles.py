@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from reports.labels import normalize
+from dwatch.reports.labels import normalize
 
 _YEARS = re.compile(r"((?:19|20)\d{2})(?=年)")  # a year is written 2024年 / 2024年度
 _DISCLOSURE = ("政府信息公开", "政务信息公开", "信息公开", "政务公开")

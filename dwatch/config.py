@@ -16,8 +16,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from crawlers.models import FetchPolicy
 from dwatch.alerts.settings import AlertSettings
+from dwatch.crawlers.models import FetchPolicy
 from dwatch.observability.settings import ObservabilitySettings
 from dwatch.temporal.settings import TemporalSettings
 from dwatch.web.settings import WebSettings

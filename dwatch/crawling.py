@@ -16,15 +16,23 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crawlers.discover import discover
-from crawlers.fetch import Fetcher
-from crawlers.models import Conditional, CrawlTarget, Discovery, FetchFailure, FetchPolicy, Outcome, SiteSelectors
+from dwatch.crawlers.discover import discover
+from dwatch.crawlers.fetch import Fetcher
+from dwatch.crawlers.models import (
+    Conditional,
+    CrawlTarget,
+    Discovery,
+    FetchFailure,
+    FetchPolicy,
+    Outcome,
+    SiteSelectors,
+)
+from dwatch.reports.publication import publication_date
 from dwatch.store.database import Store
 from dwatch.store.documents import FetchedDocument, found_at, record_fetch
 from dwatch.store.registry.models import AgencyRow
 from dwatch.store.registry.service import agency_row
 from dwatch.store.tables import Agency, Document
-from reports.publication import publication_date
 
 
 class CrawlResult(BaseModel):

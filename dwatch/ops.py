@@ -29,14 +29,14 @@ from temporalio.client import (
 from temporalio.common import WorkflowIDConflictPolicy
 
 from dwatch.config import Settings
+from dwatch.reports.checks.catalogue import CATALOGUE
 from dwatch.store.database import Store
 from dwatch.store.findings import finding_by_fingerprint
 from dwatch.store.tables import Agency
 from dwatch.temporal.client import connect
 from dwatch.temporal.routing import heartbeat, task_queues
-from reports.checks.catalogue import CATALOGUE
-from workflows.agency_report import CHINA, AgencyReport
-from workflows.models import (
+from dwatch.workflows.agency_report import CHINA, AgencyReport
+from dwatch.workflows.models import (
     AgencyReportInput,
     AgencyReportState,
     PassResult,
@@ -48,7 +48,7 @@ from workflows.models import (
     WaiveRequest,
     report_workflow_id,
 )
-from workflows.sweep import DeadlineSweep
+from dwatch.workflows.sweep import DeadlineSweep
 
 
 class OpsInputKind(StrEnum):

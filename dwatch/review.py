@@ -14,19 +14,19 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crawlers.models import Outcome
+from dwatch.crawlers.models import Outcome
 from dwatch.crawling import CrawlResult
+from dwatch.reports.checks import run_checks
+from dwatch.reports.checks.catalogue import CATALOGUE
+from dwatch.reports.checks.findings import CheckContext, Finding, Severity
+from dwatch.reports.model import AnnualReport, DateSource
+from dwatch.reports.parsers import ParseError, parse_document, sniff
 from dwatch.store.database import Store
 from dwatch.store.findings import CheckRunInput, record_check_run
 from dwatch.store.registry.models import AgencyRow
 from dwatch.store.reports import load_report, save_report
 from dwatch.store.status import record_status
 from dwatch.store.tables import ComplianceStatus, Document, Report
-from reports.checks import run_checks
-from reports.checks.catalogue import CATALOGUE
-from reports.checks.findings import CheckContext, Finding, Severity
-from reports.model import AnnualReport, DateSource
-from reports.parsers import ParseError, parse_document, sniff
 
 _LATE_RULE = "TIME-01"
 _tracer = trace.get_tracer(__name__)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from reports.model import Artifact, DateEvidence, Diagnostic
+from dwatch.reports.model import Artifact, DateEvidence, Diagnostic
 
 
 @dataclass(frozen=True, slots=True)

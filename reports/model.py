@@ -12,11 +12,10 @@ from datetime import date
 from enum import StrEnum
 from typing import Literal
 
+from dwatch.reports.labels import MatchQuality, NumberingStyle
+from dwatch.reports.numbers import CellKind
+from dwatch.reports.template import ReportFormat
 from pydantic import BaseModel, ConfigDict, Field
-
-from reports.labels import MatchQuality, NumberingStyle
-from reports.numbers import CellKind
-from reports.template import ReportFormat
 
 SCHEMA_VERSION = "1.0"
 

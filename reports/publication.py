@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reports.model import DateEvidence, DateSource
+from dwatch.reports.model import DateEvidence, DateSource
 
 # Page metadata is written by the CMS at publication; a visible label may be edited by hand; 成文日期 is
 # when the text was signed; a URL date is when the CMS filed the page.

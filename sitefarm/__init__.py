@@ -16,10 +16,10 @@ import threading
 from types import TracebackType
 from typing import Any
 
-from crawlers.models import CrawlTarget
-from sitefarm.app import FarmApp
-from sitefarm.plan import FarmAgency, plan
-from sitefarm.server import MultiHostServer
+from dwatch.crawlers.models import CrawlTarget
+from dwatch.demo.sitefarm.app import FarmApp
+from dwatch.demo.sitefarm.plan import FarmAgency, plan
+from dwatch.demo.sitefarm.server import MultiHostServer
 
 __all__ = ["Farm", "FarmAgency", "plan"]
 

@@ -1,4 +1,4 @@
-"""Serve a farm in the foreground: `python -m sitefarm --agencies 1000 --year 2024 [--latency 0.05]`.
+"""Serve a farm in the foreground: `python -m dwatch.demo.sitefarm --agencies 1000 --year 2024 [--latency 0.05]`.
 
 Prints one line `ready PORT` once every site listens (and, with --prerender, every document is
 rendered), then serves until interrupted (SIGTERM or SIGINT); `--stats` then records per host the
@@ -14,7 +14,7 @@ import signal
 import threading
 from pathlib import Path
 
-from sitefarm import Farm, plan
+from dwatch.demo.sitefarm import Farm, plan
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
-from sitefarm.pages import (
+from dwatch.demo.sitefarm.pages import (
     Entry,
     attachment_page,
     attachment_path,
@@ -18,11 +18,11 @@ from sitefarm.pages import (
     listing_path,
     other_document_page,
 )
-from sitefarm.plan import DocFormat, FarmAgency, Scenario
-from sitefarm.server import Fault, Request, Response
-from synthetic.content import SyntheticReport
-from synthetic.generate import generate
-from synthetic.render import Format, render
+from dwatch.demo.sitefarm.plan import DocFormat, FarmAgency, Scenario
+from dwatch.demo.sitefarm.server import Fault, Request, Response
+from dwatch.demo.synthetic.content import SyntheticReport
+from dwatch.demo.synthetic.generate import generate
+from dwatch.demo.synthetic.render import Format, render
 
 _FLAKY_FAILURES = 2  # the first requests for a flaky agency's report fail with 503
 _OVERSIZE = 64 * 1024 * 1024

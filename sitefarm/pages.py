@@ -6,7 +6,7 @@ import html
 from dataclasses import dataclass
 from datetime import date
 
-from sitefarm.plan import Family, FarmAgency
+from dwatch.demo.sitefarm.plan import Family, FarmAgency
 
 PAGE_SIZE = 6
 

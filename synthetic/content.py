@@ -10,10 +10,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
+from dwatch.reports.numbers import CellKind, classify
+from dwatch.reports.template import TABLE2_2019, TABLE2_2021, TABLE3, RowSpec, TableSpec
 from pydantic import BaseModel, ConfigDict, Field
-
-from reports.numbers import CellKind, classify
-from reports.template import TABLE2_2019, TABLE2_2021, TABLE3, RowSpec, TableSpec
 
 T3_ROW_IDS = tuple(r.row_id for r in TABLE3.rows)
 # Rows not in the template are placed just before （七）总计: where a 2019 "（六）其他处理" row or a

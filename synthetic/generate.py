@@ -13,11 +13,10 @@ from collections import Counter
 from datetime import date, timedelta
 from typing import Literal
 
+from dwatch.demo.synthetic import vocab
+from dwatch.demo.synthetic.content import SyntheticReport
+from dwatch.reports.template import SECTIONS, STATUTORY_DEADLINE, T3_RESULT_ROWS, TABLE2_2019, TABLE2_2021
 from hypothesis import strategies as st
-
-from reports.template import SECTIONS, STATUTORY_DEADLINE, T3_RESULT_ROWS, TABLE2_2019, TABLE2_2021
-from synthetic import vocab
-from synthetic.content import SyntheticReport
 
 AgencyKind = Literal["department", "government"]
 YEARS = range(2019, 2025)

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import random
 
+from dwatch.demo.synthetic.content import SyntheticReport
+from dwatch.demo.synthetic.generate import ROWS_2019_OTHER, fold_2019_other, reports
 from hypothesis import strategies as st
-
-from synthetic.content import SyntheticReport
-from synthetic.generate import ROWS_2019_OTHER, fold_2019_other, reports
 
 # Real label deviations: ganzhou-jkq-jiaojing-2023.txt writes 案件 for 案卷; others drop a clause
 # or add a character.

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import asyncio
 
+from dwatch.activities.review import review_and_link
+from dwatch.activities.runs import RunActivities
+from dwatch.crawlers.models import Outcome
+from dwatch.workflows.models import ReviewRequest, RunRef, report_workflow_id
 from temporalio.testing import ActivityEnvironment
 
-from activities.review import review_and_link
-from activities.runs import RunActivities
-from crawlers.models import Outcome
 from dwatch.crawling import CrawlResult
 from dwatch.store.database import Store
 from dwatch.store.notifications import NotificationRequest, create_notification, record_attempt
 from dwatch.store.runs import finish_run, link_agency_years, start_run
 from dwatch.store.tables import RunStatus
-from workflows.models import ReviewRequest, RunRef, report_workflow_id
 
 TARGET = "mailto://gwb:s3cret-pass@mail.hunan.gov.cn?to=gongkai@hunan.gov.cn"
 REASON = "栏目中未找到年度报告"

@@ -6,12 +6,11 @@ from functools import cache
 from typing import Any
 
 from corpus import CORPUS
-
-from reports.checks import CheckContext, Finding, Severity, run_checks
-from reports.model import AnnualReport
-from reports.parsers import parse_document
-from synthetic.content import SyntheticReport
-from synthetic.render import Format, render
+from dwatch.demo.synthetic.content import SyntheticReport
+from dwatch.demo.synthetic.render import Format, render
+from dwatch.reports.checks import CheckContext, Finding, Severity, run_checks
+from dwatch.reports.model import AnnualReport
+from dwatch.reports.parsers import parse_document
 
 FORMATS = list(Format)
 

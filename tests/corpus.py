@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from reports.model import AnnualReport, Cell
-from reports.numbers import CellKind
+from dwatch.reports.model import AnnualReport, Cell
+from dwatch.reports.numbers import CellKind
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 REPORT_FILES = sorted(p.name for p in CORPUS.glob("*") if p.suffix in {".txt", ".pdf"})

@@ -5,12 +5,11 @@ from __future__ import annotations
 import re
 
 from corpus import mismatches
+from dwatch.demo.synthetic.content import SyntheticReport
+from dwatch.demo.synthetic.render import Format, RenderOptions, render
+from dwatch.reports.model import AnnualReport
+from dwatch.reports.parsers import parse_document
 from hypothesis import strategies as st
-
-from reports.model import AnnualReport
-from reports.parsers import parse_document
-from synthetic.content import SyntheticReport
-from synthetic.render import Format, RenderOptions, render
 
 _WHITESPACE = re.compile(r"\s+")
 

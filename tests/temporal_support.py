@@ -15,6 +15,7 @@ from types import TracebackType
 from typing import Any, TypeVar
 from uuid import uuid4
 
+from dwatch.workflows.models import SweepProgress
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from temporalio.client import Client
@@ -27,7 +28,6 @@ from dwatch.store.tables import AgencyStatus
 from dwatch.temporal.client import connect
 from dwatch.temporal.devserver import DevServer, free_port
 from dwatch.temporal.worker import worker
-from workflows.models import SweepProgress
 
 DWATCH = Path(sys.executable).parent / "dwatch"
 T = TypeVar("T")

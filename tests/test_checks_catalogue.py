@@ -7,11 +7,10 @@ from importlib import resources
 
 import pytest
 import yaml
+from dwatch.reports.checks import CATALOGUE
+from dwatch.reports.checks.catalogue import load
+from dwatch.reports.checks.registry import KINDS
 from pydantic import ValidationError
-
-from reports.checks import CATALOGUE
-from reports.checks.catalogue import load
-from reports.checks.registry import KINDS
 
 SPEC_IDS = (
     [f"STR-0{i}" for i in range(1, 7)]
@@ -22,7 +21,9 @@ SPEC_IDS = (
 
 
 def _raw() -> dict:
-    return yaml.safe_load(resources.files("reports.checks").joinpath("catalogue.yaml").read_text(encoding="utf-8"))
+    return yaml.safe_load(
+        resources.files("dwatch.reports.checks").joinpath("catalogue.yaml").read_text(encoding="utf-8")
+    )
 
 
 def test_every_spec_rule_is_catalogued_with_a_version() -> None:

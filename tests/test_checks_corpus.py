@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 from checks_support import at, corpus_report, errors
 from corpus import REPORT_FILES, truth
-
-from reports.checks import CheckContext, Severity, run_checks
+from dwatch.reports.checks import CheckContext, Severity, run_checks
 
 
 def _findings(name: str):  # type: ignore[no-untyped-def]

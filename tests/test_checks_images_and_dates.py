@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from reports.checks import run_checks
-from reports.checks.findings import CheckContext
-from reports.parsers import parse_document
-from reports.template import SECTIONS
+from dwatch.reports.checks import run_checks
+from dwatch.reports.checks.findings import CheckContext
+from dwatch.reports.parsers import parse_document
+from dwatch.reports.template import SECTIONS
 
 _HEADINGS = "".join(f"<p>{s.heading}</p><p>（略）</p>" for s in SECTIONS)
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 from checks_support import FORMATS, check, errors
-
-from synthetic.generate import generate
-from synthetic.render import Format
+from dwatch.demo.synthetic.generate import generate
+from dwatch.demo.synthetic.render import Format
 
 _REPORTS = range(1000)
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 from corpus import CORPUS
-
-from reports.checks import run_checks
-from reports.checks.findings import CheckContext, Severity
-from reports.parsers import parse_document
+from dwatch.reports.checks import run_checks
+from dwatch.reports.checks.findings import CheckContext, Severity
+from dwatch.reports.parsers import parse_document
 
 NAME = "huaian-gov-2024.pdf"
 

@@ -9,11 +9,10 @@ from typing import Any
 
 import pytest
 from checks_support import FORMATS, at, check, parse
-
-from reports.checks import CheckContext, Finding, Severity, run_checks
-from synthetic.content import SyntheticReport
-from synthetic.generate import fold_2019_other, generate
-from synthetic.render import Format
+from dwatch.demo.synthetic.content import SyntheticReport
+from dwatch.demo.synthetic.generate import fold_2019_other, generate
+from dwatch.demo.synthetic.render import Format
+from dwatch.reports.checks import CheckContext, Finding, Severity, run_checks
 
 # A 2023 department report with applications in table 三 (seed chosen for non-zero rows).
 BASE = generate(3, agency_kind="department", year=2023)

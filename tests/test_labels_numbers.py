@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from dwatch.reports.labels import MatchQuality, NumberingStyle, compare, normalize, split_numbering
+from dwatch.reports.numbers import CellKind, classify, looks_like_value
 from hypothesis import given
 from hypothesis import strategies as st
-
-from reports.labels import MatchQuality, NumberingStyle, compare, normalize, split_numbering
-from reports.numbers import CellKind, classify, looks_like_value
 
 
 @given(st.text())

@@ -6,11 +6,10 @@ import random
 import time
 
 import pytest
-
-from reports.model import DiagnosticLevel
-from reports.parsers import parse_document
-from reports.parsers.errors import DocumentTooLarge, EmptyDocument, ParseError, UnsupportedFormat
-from reports.parsers.limits import ParseLimits
+from dwatch.reports.model import DiagnosticLevel
+from dwatch.reports.parsers import parse_document
+from dwatch.reports.parsers.errors import DocumentTooLarge, EmptyDocument, ParseError, UnsupportedFormat
+from dwatch.reports.parsers.limits import ParseLimits
 
 
 @pytest.mark.parametrize("data", [b"", b"   \n\t  ", b"\n\n"])

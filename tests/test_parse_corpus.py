@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 from corpus import CORPUS, REPORT_FILES, mismatches, truth
-
-from reports.parsers import parse_document
+from dwatch.reports.parsers import parse_document
 
 
 @pytest.mark.parametrize("name", REPORT_FILES)

@@ -9,14 +9,13 @@ from io import BytesIO
 import docx
 import pytest
 from corpus import CORPUS
-
-from reports.labels import MatchQuality
-from reports.numbers import CellKind
-from reports.parsers import parse_document
-from reports.parsers.docx import extract
-from reports.parsers.errors import CorruptDocument, DocumentTooLarge, ParseError, UnsupportedFormat
-from reports.parsers.limits import DEFAULT_LIMITS
-from reports.template import TABLE3
+from dwatch.reports.labels import MatchQuality
+from dwatch.reports.numbers import CellKind
+from dwatch.reports.parsers import parse_document
+from dwatch.reports.parsers.docx import extract
+from dwatch.reports.parsers.errors import CorruptDocument, DocumentTooLarge, ParseError, UnsupportedFormat
+from dwatch.reports.parsers.limits import DEFAULT_LIMITS
+from dwatch.reports.template import TABLE3
 
 TEMPLATE = CORPUS / "template-2021.docx"
 

@@ -10,11 +10,10 @@ from pathlib import Path
 
 import pytest
 from corpus import mismatches
-
-from reports.model import DateSource
-from reports.parsers import parse_document
-from reports.parsers.html import extract
-from reports.parsers.limits import DEFAULT_LIMITS
+from dwatch.reports.model import DateSource
+from dwatch.reports.parsers import parse_document
+from dwatch.reports.parsers.html import extract
+from dwatch.reports.parsers.limits import DEFAULT_LIMITS
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TRS_PAGE = FIXTURES / "trs_report_2023.html"
@@ -225,7 +224,7 @@ _HOSTILE = {
 # Peak memory from VmHWM: ru_maxrss would start from the parent's peak (it survives fork + exec on Linux).
 _MEASURE = """
 import json, re, sys, time
-from reports.parsers import parse_document
+from dwatch.reports.parsers import parse_document
 data = ("<html><body>" + {body} + "</body></html>").encode()
 started = time.monotonic()
 report = parse_document(data, "hostile.html")

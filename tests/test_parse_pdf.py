@@ -9,6 +9,11 @@ from collections.abc import Callable
 
 import pytest
 from corpus import CORPUS
+from dwatch.reports.model import DiagnosticLevel
+from dwatch.reports.numbers import CellKind
+from dwatch.reports.parsers import parse_document, pdf
+from dwatch.reports.parsers.errors import CorruptDocument, DocumentTooLarge, EncryptedDocument
+from dwatch.reports.parsers.limits import DEFAULT_LIMITS, ParseLimits
 from PIL import Image
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.pdfencrypt import StandardEncryption
@@ -17,12 +22,6 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Table, TableStyle
-
-from reports.model import DiagnosticLevel
-from reports.numbers import CellKind
-from reports.parsers import parse_document, pdf
-from reports.parsers.errors import CorruptDocument, DocumentTooLarge, EncryptedDocument
-from reports.parsers.limits import DEFAULT_LIMITS, ParseLimits
 
 FONT = "STSong-Light"
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))

@@ -6,11 +6,10 @@ import re
 from decimal import Decimal
 from difflib import SequenceMatcher
 
+from dwatch.demo.synthetic.content import SyntheticReport
+from dwatch.demo.synthetic.generate import generate, reports
+from dwatch.reports.template import SECTIONS, T3_RESULT_ROWS
 from hypothesis import given, settings
-
-from reports.template import SECTIONS, T3_RESULT_ROWS
-from synthetic.content import SyntheticReport
-from synthetic.generate import generate, reports
 
 _ASPECTS = ("主动公开", "依申请公开", "政府信息管理", "政府信息公开平台建设", "监督保障")
 _COUNT = re.compile(r"^(0|[1-9]\d*)$")

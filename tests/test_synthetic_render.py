@@ -10,10 +10,9 @@ import pypdfium2
 import pytest
 from corpus import CORPUS
 from docx.oxml.ns import qn
-
-from synthetic.generate import generate
-from synthetic.render import Format, RenderOptions, render
-from synthetic.variants import table3_2019
+from dwatch.demo.synthetic.generate import generate
+from dwatch.demo.synthetic.render import Format, RenderOptions, render
+from dwatch.demo.synthetic.variants import table3_2019
 
 
 def _table3_header(text: str) -> list[str]:

@@ -7,13 +7,12 @@ pinned below as fixed, minimal reproductions marked xfail, with the reason.
 from __future__ import annotations
 
 import pytest
+from dwatch.demo.synthetic.generate import generate
+from dwatch.demo.synthetic.render import Format, RenderOptions
+from dwatch.demo.synthetic.variants import LABEL_DEVIATIONS, label_deviation, varied_reports
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from synthetic_support import render_options, roundtrip
-
-from synthetic.generate import generate
-from synthetic.render import Format, RenderOptions
-from synthetic.variants import LABEL_DEVIATIONS, label_deviation, varied_reports
 
 _SETTINGS = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
 

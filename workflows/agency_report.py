@@ -17,12 +17,12 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, FailureError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.alerts import AlertActivities
-    from activities.crawl import CrawlActivities
-    from activities.report import ReportActivities
-    from activities.review import ReviewActivities
-    from activities.runs import RunActivities
-    from workflows.models import (
+    from dwatch.activities.alerts import AlertActivities
+    from dwatch.activities.crawl import CrawlActivities
+    from dwatch.activities.report import ReportActivities
+    from dwatch.activities.review import ReviewActivities
+    from dwatch.activities.runs import RunActivities
+    from dwatch.workflows.models import (
         AGENCY_ID,
         CHINA,
         COMPLIANCE_STATUS,
@@ -50,7 +50,7 @@ with workflow.unsafe.imports_passed_through():
         WaiveRequest,
         WaiveResult,
     )
-    from workflows.store_calls import StoreCalls
+    from dwatch.workflows.store_calls import StoreCalls
 
 # The crawler bounds each request itself; the activity timeout only catches a lost worker.
 _CRAWL = {"start_to_close_timeout": timedelta(minutes=5), "retry_policy": RetryPolicy(maximum_attempts=5)}

@@ -18,11 +18,11 @@ from temporalio.exceptions import FailureError, WorkflowAlreadyStartedError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
-    from activities.alerts import AlertActivities
-    from activities.runs import RunActivities
-    from activities.sweep import SweepActivities
-    from workflows.agency_report import CHINA, AgencyReport
-    from workflows.models import (
+    from dwatch.activities.alerts import AlertActivities
+    from dwatch.activities.runs import RunActivities
+    from dwatch.activities.sweep import SweepActivities
+    from dwatch.workflows.agency_report import CHINA, AgencyReport
+    from dwatch.workflows.models import (
         SCHEDULED_START,
         AgencyOutcome,
         AgencyReportInput,
@@ -36,7 +36,7 @@ with workflow.unsafe.imports_passed_through():
         SweepProgress,
         report_workflow_id,
     )
-    from workflows.store_calls import StoreCalls
+    from dwatch.workflows.store_calls import StoreCalls
 
 START_BY_ACTIVITY_PATCH = "start-reports-by-activity"
 _START = {

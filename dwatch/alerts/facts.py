@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 from dwatch.alerts.messages import SafeUrl, safe_url
 from dwatch.config import Settings
 from dwatch.links import dashboard_url, dossier_url
+from dwatch.reports.checks.catalogue import CATALOGUE
+from dwatch.reports.checks.timeliness import DeadlineParams
 from dwatch.store.registry.service import agency_row
 from dwatch.store.tables import Agency, AgencyStatus, ComplianceStatus, Document, Finding, FindingStatus
-from reports.checks.catalogue import CATALOGUE
-from reports.checks.timeliness import DeadlineParams
 
 # Digest sections, in the order a supervisor acts on them; True: list each agency's findings.
 _SECTIONS: tuple[tuple[str, tuple[ComplianceStatus, ...], bool], ...] = (

@@ -13,9 +13,9 @@ from rich.markup import escape
 
 from dwatch.cli import app
 from dwatch.cli.common import console, fail, load_report
-from reports.checks import CATALOGUE, CheckContext, Finding, Severity, run_checks
-from reports.checks.sarif import to_sarif
-from reports.model import AnnualReport
+from dwatch.reports.checks import CATALOGUE, CheckContext, Finding, Severity, run_checks
+from dwatch.reports.checks.sarif import to_sarif
+from dwatch.reports.model import AnnualReport
 
 
 class OutputFormat(StrEnum):

@@ -8,8 +8,8 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from reports.model import AnnualReport
-from reports.parsers import ParseError, parse_document
+from dwatch.reports.model import AnnualReport
+from dwatch.reports.parsers import ParseError, parse_document
 
 console = Console()
 err_console = Console(stderr=True)

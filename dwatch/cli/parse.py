@@ -11,10 +11,10 @@ from rich.table import Table as RichTable
 
 from dwatch.cli import app
 from dwatch.cli.common import console, fail, load_report
-from reports.labels import MatchQuality
-from reports.model import AnnualReport, Cell, DiagnosticLevel, Table
-from reports.numbers import CellKind
-from reports.template import SECTION_BY_ID
+from dwatch.reports.labels import MatchQuality
+from dwatch.reports.model import AnnualReport, Cell, DiagnosticLevel, Table
+from dwatch.reports.numbers import CellKind
+from dwatch.reports.template import SECTION_BY_ID
 
 _KIND_STYLE = {
     CellKind.APPROX: "bold yellow",

@@ -42,8 +42,8 @@ from dwatch.temporal import schedules, search
 from dwatch.temporal.client import connect
 from dwatch.temporal.history import export_closed, ui_link
 from dwatch.temporal.worker import ROLES, worker
-from workflows.agency_report import CHINA
-from workflows.models import SweepProgress, report_workflow_id
+from dwatch.workflows.agency_report import CHINA
+from dwatch.workflows.models import SweepProgress, report_workflow_id
 
 _PHASE_ZH = {
     "starting": "启动",

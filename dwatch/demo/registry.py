@@ -7,10 +7,10 @@ from typing import Any
 
 import yaml
 
+from dwatch.demo.sitefarm import Farm
 from dwatch.store.database import Store
 from dwatch.store.registry.files import read_registry
 from dwatch.store.registry.service import import_registry
-from sitefarm import Farm
 
 DEMO_SUPERVISOR = "demo-gwb"
 DEMO_PARENT = "demo-sheng"

@@ -9,8 +9,8 @@ from contextlib import AsyncExitStack
 from dwatch.config import Settings
 from dwatch.demo.inbox import Inbox
 from dwatch.demo.registry import import_demo
+from dwatch.demo.sitefarm import Farm, plan
 from dwatch.store.database import Store
-from sitefarm import Farm, plan
 
 
 async def start_demo_sites(stack: AsyncExitStack, settings: Settings, store: Store, agencies: int, year: int) -> None:

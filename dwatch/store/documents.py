@@ -17,9 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from dwatch.reports.model import DateEvidence
 from dwatch.store.blobs import BlobStore
 from dwatch.store.tables import Document
-from reports.model import DateEvidence
 
 _VERSION_RACE_RETRIES = 5
 

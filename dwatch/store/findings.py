@@ -19,10 +19,10 @@ from pydantic_core import to_jsonable_python
 from sqlalchemy import ColumnElement, and_, case, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from dwatch.reports.checks.findings import Finding as CheckFinding
 from dwatch.store.tables import CheckRun, CheckRunFinding, Finding, FindingEvent, FindingStatus
 from dwatch.store.types import utcnow
 from dwatch.store.upsert import insert_for
-from reports.checks.findings import Finding as CheckFinding
 
 SYSTEM_ACTOR = "dwatch"
 REASON_NOT_REPORTED = "后续检查未再发现该问题"

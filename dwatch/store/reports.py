@@ -6,9 +6,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from dwatch.reports.model import AnnualReport
 from dwatch.store.tables import Report
 from dwatch.store.types import utcnow
-from reports.model import AnnualReport
 
 
 def save_report(

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 from functools import cache
 
-from reports.checks.catalogue import CATALOGUE
-from reports.checks.timeliness import DeadlineParams, Statutory
+from dwatch.reports.checks.catalogue import CATALOGUE
+from dwatch.reports.checks.timeliness import DeadlineParams, Statutory
 
 
 @cache

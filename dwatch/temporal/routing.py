@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from dwatch.temporal.settings import TemporalSettings
-from workflows.models import TaskQueues
+from dwatch.workflows.models import TaskQueues
 
 
 def task_queues(settings: TemporalSettings) -> TaskQueues:

@@ -38,9 +38,9 @@ from dwatch.store.database import Store
 from dwatch.store.tables import Agency
 from dwatch.temporal.deadlines import month_day
 from dwatch.temporal.routing import heartbeat, task_queues
-from workflows.agency_report import CHINA
-from workflows.models import SweepInput, SweepScope
-from workflows.sweep import DeadlineSweep
+from dwatch.workflows.agency_report import CHINA
+from dwatch.workflows.models import SweepInput, SweepScope
+from dwatch.workflows.sweep import DeadlineSweep
 
 log = logging.getLogger(__name__)
 

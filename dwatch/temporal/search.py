@@ -9,7 +9,7 @@ from temporalio.client import Client
 from temporalio.common import SearchAttributeIndexedValueType
 from temporalio.service import RPCError, RPCStatusCode
 
-from workflows.models import SEARCH_ATTRIBUTES
+from dwatch.workflows.models import SEARCH_ATTRIBUTES
 
 
 def dev_server_flags() -> list[str]:

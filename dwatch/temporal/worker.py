@@ -19,16 +19,16 @@ from temporalio.client import Client
 from temporalio.worker import ActivityInboundInterceptor, ExecuteActivityInput, Interceptor, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
-import workflows
-from activities import crawl_activities, review_activities, workflow_activities
-from activities.review import open_review_store
-from crawlers.fetch import Fetcher
+from dwatch import workflows
+from dwatch.activities import crawl_activities, review_activities, workflow_activities
+from dwatch.activities.review import open_review_store
 from dwatch.config import Settings
+from dwatch.crawlers.fetch import Fetcher
 from dwatch.store import migrate
 from dwatch.store.database import Store
 from dwatch.store.host_gates import StoreHostGates
-from workflows.agency_report import AgencyReport
-from workflows.sweep import DeadlineSweep
+from dwatch.workflows.agency_report import AgencyReport
+from dwatch.workflows.sweep import DeadlineSweep
 
 WORKFLOWS = [DeadlineSweep, AgencyReport]
 _PASSTHROUGH = (
@@ -36,10 +36,7 @@ _PASSTHROUGH = (
     "pydantic_core",
     "annotated_types",
     "sqlalchemy",
-    "activities",
     "dwatch",
-    "crawlers",
-    "reports",
 )
 
 

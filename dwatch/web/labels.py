@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Final
 
 from dwatch.labels import COMPLIANCE_STATUS_ZH, FINDING_STATUS_ZH
+from dwatch.reports.checks.findings import Category, Severity
 from dwatch.store.tables import ComplianceStatus
-from reports.checks.findings import Category, Severity
 
 UNCHECKED: Final = "unchecked"  # an active agency without a status for the year yet
 

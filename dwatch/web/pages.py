@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from dwatch.ops import OpsInputError
+from dwatch.reports.checks.catalogue import CATALOGUE
 from dwatch.store.tables import Document
 from dwatch.web import chart, queries
 from dwatch.web.auth import FLASH_COOKIE, CurrentUser, form_actor, reader
@@ -19,7 +20,6 @@ from dwatch.web.ops import OpsOutcome, OpsUnavailableError
 from dwatch.web.ops import triage as ops_triage
 from dwatch.web.queries import MAX_YEAR, MIN_YEAR, Decision, FindingFilter, MatrixFilter
 from dwatch.web.security import Role, TokenKind
-from reports.checks.catalogue import CATALOGUE
 
 router = APIRouter(include_in_schema=False)
 

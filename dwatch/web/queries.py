@@ -17,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from dwatch.reports.checks.findings import Severity
+from dwatch.reports.model import AnnualReport, Location
 from dwatch.store.audit import AuditRecord, audit
 from dwatch.store.findings import FindingQuery, StatusChange, change_status, history, query_findings
 from dwatch.store.reports import load_report
@@ -24,8 +26,6 @@ from dwatch.store.tables import Agency, AgencyStatus, Document, Finding, Finding
 from dwatch.store.tables import Supervisor as SupervisorTable
 from dwatch.temporal.deadlines import statutory_deadline
 from dwatch.web.labels import STATUS_ORDER, UNCHECKED
-from reports.checks.findings import Severity
-from reports.model import AnnualReport, Location
 
 # Findings that still need someone's attention; waived and resolved ones do not make an agency defective.
 ACTIVE_FINDING_STATUSES = (FindingStatus.OPEN.value, FindingStatus.ACKNOWLEDGED.value)

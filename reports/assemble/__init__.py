@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from reports.assemble.cleanup import clean
-from reports.assemble.sections import build_sections, find_sections, find_title, title_year_and_agency
-from reports.assemble.tables import read_table2, read_table3, read_table4
-from reports.labels import normalize
-from reports.layout import Layout, Line
-from reports.model import AnnualReport, Diagnostic, DiagnosticLevel, SourceInfo, Table
-from reports.template import SECTIONS, SIGNATURES_2019, SIGNATURES_PRE2019, ReportFormat
+from dwatch.reports.assemble.cleanup import clean
+from dwatch.reports.assemble.sections import build_sections, find_sections, find_title, title_year_and_agency
+from dwatch.reports.assemble.tables import read_table2, read_table3, read_table4
+from dwatch.reports.labels import normalize
+from dwatch.reports.layout import Layout, Line
+from dwatch.reports.model import AnnualReport, Diagnostic, DiagnosticLevel, SourceInfo, Table
+from dwatch.reports.template import SECTIONS, SIGNATURES_2019, SIGNATURES_PRE2019, ReportFormat
 
 # A table region is found by its section heading or, failing that, by a phrase only that table has.
 _TABLE_ANCHORS = {

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from reports.layout import Fragment, Layout, Line
-from reports.model import Artifact, Location
+from dwatch.reports.layout import Fragment, Layout, Line
+from dwatch.reports.model import Artifact, Location
 
 _BOOKMARK = re.compile(r"\[bookmark:[^\]]*\]\s*")
 _PAGE_NUMBER = re.compile(r"^\s*[-—–－]\s*\d{1,3}\s*[-—–－]\s*$|^\s*第\s*\d{1,3}\s*页(\s*共\s*\d{1,3}\s*页)?\s*$")

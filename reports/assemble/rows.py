@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from reports.labels import normalize, similarity
-from reports.layout import Fragment, Line
-from reports.numbers import looks_like_value
+from dwatch.reports.labels import normalize, similarity
+from dwatch.reports.layout import Fragment, Line
+from dwatch.reports.numbers import looks_like_value
 
 _TOKEN = re.compile(r"\S+")
 _TRAILING_NOTE = re.compile(r"\([^()]*\)$")  # a normalised label's closing "(…)" note

@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from reports.labels import FUZZY_THRESHOLD, MatchQuality, NumberingStyle, compare, split_numbering
-from reports.layout import Line
-from reports.model import Heading, LabelMatch, Location, Section
-from reports.template import SECTIONS, SectionSpec
+from dwatch.reports.labels import FUZZY_THRESHOLD, MatchQuality, NumberingStyle, compare, split_numbering
+from dwatch.reports.layout import Line
+from dwatch.reports.model import Heading, LabelMatch, Location, Section
+from dwatch.reports.template import SECTIONS, SectionSpec
 
 _TITLE_WORDS = re.compile(r"年度报告|年报")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")

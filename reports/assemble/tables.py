@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from reports.assemble.rows import RawRow, label_score, read_rows, strip_noise
-from reports.assemble.sections import location_of
-from reports.labels import MatchQuality, compare, normalize, similarity
-from reports.layout import Fragment, Line
-from reports.model import Cell, Diagnostic, DiagnosticLevel, LabelMatch, Table, TableRow
-from reports.numbers import classify
-from reports.template import (
+from dwatch.reports.assemble.rows import RawRow, label_score, read_rows, strip_noise
+from dwatch.reports.assemble.sections import location_of
+from dwatch.reports.labels import MatchQuality, compare, normalize, similarity
+from dwatch.reports.layout import Fragment, Line
+from dwatch.reports.model import Cell, Diagnostic, DiagnosticLevel, LabelMatch, Table, TableRow
+from dwatch.reports.numbers import classify
+from dwatch.reports.template import (
     SIGNATURES_2019,
     T3_GROUPS,
     T3_RESULTS,

@@ -3,8 +3,8 @@
 findings = run_checks(report, previous=last_year, context=CheckContext(published=date(2024, 1, 20)))
 """
 
-from reports.checks.catalogue import CATALOGUE, Catalogue, Rule
-from reports.checks.engine import run_checks
-from reports.checks.findings import Category, CheckContext, Finding, Severity
+from dwatch.reports.checks.catalogue import CATALOGUE, Catalogue, Rule
+from dwatch.reports.checks.engine import run_checks
+from dwatch.reports.checks.findings import Category, CheckContext, Finding, Severity
 
 __all__ = ["CATALOGUE", "Catalogue", "Category", "CheckContext", "Finding", "Rule", "Severity", "run_checks"]

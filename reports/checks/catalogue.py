@@ -12,12 +12,12 @@ from importlib import resources
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 # Imported for their side effect of registering the check kinds.
-from reports.checks import content, crossyear, narrative, provenance, structure, tables, timeliness  # noqa: F401
-from reports.checks.findings import AgencyKind, Category, Severity
-from reports.checks.registry import KINDS, Kind, Params
+from dwatch.reports.checks import content, crossyear, narrative, provenance, structure, tables, timeliness  # noqa: F401
+from dwatch.reports.checks.findings import AgencyKind, Category, Severity
+from dwatch.reports.checks.registry import KINDS, Kind, Params
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 
 class _Strict(BaseModel):
@@ -127,4 +127,4 @@ def load(text: str) -> Catalogue:
     return Catalogue.model_validate(yaml.safe_load(text))
 
 
-CATALOGUE = load(resources.files("reports.checks").joinpath("catalogue.yaml").read_text(encoding="utf-8"))
+CATALOGUE = load(resources.files("dwatch.reports.checks").joinpath("catalogue.yaml").read_text(encoding="utf-8"))

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from reports.model import AnnualReport, Cell, Location, Table, TableRow
-from reports.numbers import CellKind
+from dwatch.reports.model import AnnualReport, Cell, Location, Table, TableRow
+from dwatch.reports.numbers import CellKind
 
 TABLE_SECTION = {"table2": "S2", "table3": "S3", "table4": "S4"}
 TABLE_NAME = {"table2": ("表二", "table 二"), "table3": ("表三", "table 三"), "table4": ("表四", "table 四")}

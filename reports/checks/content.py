@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from reports.checks.registry import Params, RuleRun, kind
-from reports.model import Location
+from dwatch.reports.checks.registry import Params, RuleRun, kind
+from dwatch.reports.model import Location
 
 
 class ProblemsParams(Params):

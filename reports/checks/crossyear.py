@@ -6,11 +6,11 @@ character 3-gram shingles also found in last year's text (containment), fast eno
 
 from __future__ import annotations
 
-from reports.checks.cells import TABLE_SECTION, cell_location, row_evidence, value
-from reports.checks.registry import Params, RuleRun, kind
-from reports.checks.text import Compact
-from reports.model import Location
-from reports.template import SECTION_BY_ID
+from dwatch.reports.checks.cells import TABLE_SECTION, cell_location, row_evidence, value
+from dwatch.reports.checks.registry import Params, RuleRun, kind
+from dwatch.reports.checks.text import Compact
+from dwatch.reports.model import Location
+from dwatch.reports.template import SECTION_BY_ID
 
 
 class CarryParams(Params):

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from reports.checks.catalogue import CATALOGUE, Catalogue
-from reports.checks.findings import AgencyKind, CheckContext, Finding, Severity
-from reports.checks.registry import RuleRun, Subject
-from reports.model import AnnualReport
+from dwatch.reports.checks.catalogue import CATALOGUE, Catalogue
+from dwatch.reports.checks.findings import AgencyKind, CheckContext, Finding, Severity
+from dwatch.reports.checks.registry import RuleRun, Subject
+from dwatch.reports.model import AnnualReport
 
 _SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 _GOVERNMENT_SUFFIX = "人民政府"

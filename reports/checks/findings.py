@@ -15,9 +15,8 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, Literal
 
+from dwatch.reports.model import DateSource, Location
 from pydantic import BaseModel, ConfigDict, Field
-
-from reports.model import DateSource, Location
 
 
 class Severity(StrEnum):

@@ -11,13 +11,12 @@ import re
 from functools import cached_property
 from typing import Literal
 
+from dwatch.reports.checks.cells import Number, lookup, short_name, value
+from dwatch.reports.checks.registry import Params, RuleRun, kind
+from dwatch.reports.checks.text import Compact
+from dwatch.reports.model import Location
+from dwatch.reports.template import SECTION_BY_ID, SECTIONS
 from pydantic import Field
-
-from reports.checks.cells import Number, lookup, short_name, value
-from reports.checks.registry import Params, RuleRun, kind
-from reports.checks.text import Compact
-from reports.model import Location
-from reports.template import SECTION_BY_ID, SECTIONS
 
 _OVERVIEW = "S1"
 

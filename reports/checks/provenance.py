@@ -5,8 +5,8 @@ These rules read the check context (what the crawler and the archive know), not 
 
 from __future__ import annotations
 
-from reports.checks.registry import Params, RuleRun, kind
-from reports.model import Location
+from dwatch.reports.checks.registry import Params, RuleRun, kind
+from dwatch.reports.model import Location
 
 
 class NoParams(Params):

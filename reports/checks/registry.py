@@ -13,14 +13,13 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from dwatch.reports.checks.findings import AgencyKind, CheckContext, Finding, TextSpan, fingerprint
+from dwatch.reports.checks.text import Compact
+from dwatch.reports.model import AnnualReport, Location
 from pydantic import BaseModel, ConfigDict
 
-from reports.checks.findings import AgencyKind, CheckContext, Finding, TextSpan, fingerprint
-from reports.checks.text import Compact
-from reports.model import AnnualReport, Location
-
 if TYPE_CHECKING:
-    from reports.checks.catalogue import Rule
+    from dwatch.reports.checks.catalogue import Rule
 
 
 class Params(BaseModel):

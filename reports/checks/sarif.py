@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from reports.checks.catalogue import CATALOGUE, Catalogue
-from reports.checks.findings import Finding, Severity
+from dwatch.reports.checks.catalogue import CATALOGUE, Catalogue
+from dwatch.reports.checks.findings import Finding, Severity
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}

@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-from reports.checks.cells import TABLE_SECTION, table_names
-from reports.checks.registry import Params, RuleRun, kind
-from reports.checks.text import Compact
-from reports.labels import MatchQuality, NumberingStyle, chinese_ordinal
-from reports.model import Artifact, Heading, Location
-from reports.template import SECTION_BY_ID, SECTIONS, SIGNATURES_2019, ReportFormat
+from dwatch.reports.checks.cells import TABLE_SECTION, table_names
+from dwatch.reports.checks.registry import Params, RuleRun, kind
+from dwatch.reports.checks.text import Compact
+from dwatch.reports.labels import MatchQuality, NumberingStyle, chinese_ordinal
+from dwatch.reports.model import Artifact, Heading, Location
+from dwatch.reports.template import SECTION_BY_ID, SECTIONS, SIGNATURES_2019, ReportFormat
 
 
 class NoParams(Params):

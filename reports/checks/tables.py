@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from reports.checks.cells import TABLE_SECTION, Number, cell_location, expand, row_evidence, table_names, value
-from reports.checks.registry import Params, RuleRun, kind
-from reports.labels import MatchQuality, normalize
-from reports.model import Location, Table, TableRow
-from reports.numbers import CellKind, fold
-from reports.template import TABLE2_2019, TABLE2_2021, TABLE3, TABLE4, ReportFormat, TableSpec
+from dwatch.reports.checks.cells import TABLE_SECTION, Number, cell_location, expand, row_evidence, table_names, value
+from dwatch.reports.checks.registry import Params, RuleRun, kind
+from dwatch.reports.labels import MatchQuality, normalize
+from dwatch.reports.model import Location, Table, TableRow
+from dwatch.reports.numbers import CellKind, fold
+from dwatch.reports.template import TABLE2_2019, TABLE2_2021, TABLE3, TABLE4, ReportFormat, TableSpec
 
 TableId = Literal["table2", "table3", "table4"]
 _CURRENT_FROM = 2021

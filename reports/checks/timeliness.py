@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from reports.checks.registry import Params, RuleRun, kind
-from reports.model import DateEvidence, DateSource, Location
-from reports.publication import publication_date
+from dwatch.reports.checks.registry import Params, RuleRun, kind
+from dwatch.reports.model import DateEvidence, DateSource, Location
+from dwatch.reports.publication import publication_date
 
 _SOURCE_ZH = {
     "context": "指定",

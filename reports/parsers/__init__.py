@@ -12,12 +12,12 @@ from collections.abc import Callable
 from enum import StrEnum
 from io import BytesIO
 
-from reports.assemble import assemble
-from reports.layout import Layout
-from reports.model import AnnualReport, SourceInfo
-from reports.parsers import text
-from reports.parsers.errors import DocumentTooLarge, EmptyDocument, ParseError, UnsupportedFormat
-from reports.parsers.limits import DEFAULT_LIMITS, ParseLimits
+from dwatch.reports.assemble import assemble
+from dwatch.reports.layout import Layout
+from dwatch.reports.model import AnnualReport, SourceInfo
+from dwatch.reports.parsers import text
+from dwatch.reports.parsers.errors import DocumentTooLarge, EmptyDocument, ParseError, UnsupportedFormat
+from dwatch.reports.parsers.limits import DEFAULT_LIMITS, ParseLimits
 
 __all__ = ["DocumentKind", "ParseError", "parse_document", "sniff"]
 
@@ -68,15 +68,15 @@ def sniff(data: bytes) -> DocumentKind:
 def _extractor(kind: DocumentKind) -> Callable[[bytes, ParseLimits, str | None], Layout]:
     # Imported on use: a text-only caller does not pay for pdfium or lxml start-up.
     if kind is DocumentKind.PDF:
-        from reports.parsers import pdf
+        from dwatch.reports.parsers import pdf
 
         return pdf.extract
     if kind is DocumentKind.DOCX:
-        from reports.parsers import docx
+        from dwatch.reports.parsers import docx
 
         return docx.extract
     if kind is DocumentKind.HTML:
-        from reports.parsers import html
+        from dwatch.reports.parsers import html
 
         return html.extract
     return text.extract

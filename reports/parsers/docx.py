@@ -18,12 +18,11 @@ from io import BytesIO
 
 import docx
 from docx.opc.exceptions import PackageNotFoundError
+from dwatch.reports.layout import Layout
+from dwatch.reports.parsers.errors import CorruptDocument, DocumentTooLarge, UnsupportedFormat
+from dwatch.reports.parsers.limits import ParseLimits
+from dwatch.reports.parsers.sink import LineSink
 from lxml import etree
-
-from reports.layout import Layout
-from reports.parsers.errors import CorruptDocument, DocumentTooLarge, UnsupportedFormat
-from reports.parsers.limits import ParseLimits
-from reports.parsers.sink import LineSink
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"

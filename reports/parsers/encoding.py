@@ -11,8 +11,7 @@ import codecs
 import re
 
 from charset_normalizer import from_bytes
-
-from reports.model import Diagnostic, DiagnosticLevel
+from dwatch.reports.model import Diagnostic, DiagnosticLevel
 
 _SUPERSETS = {
     "gb2312": "gb18030",

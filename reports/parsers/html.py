@@ -20,13 +20,12 @@ from datetime import date
 from itertools import islice
 from typing import Protocol
 
+from dwatch.reports.layout import Layout
+from dwatch.reports.model import DateEvidence, DateSource, Diagnostic, DiagnosticLevel
+from dwatch.reports.parsers.encoding import decode
+from dwatch.reports.parsers.limits import ParseLimits
+from dwatch.reports.parsers.sink import LineSink
 from lxml import etree
-
-from reports.layout import Layout
-from reports.model import DateEvidence, DateSource, Diagnostic, DiagnosticLevel
-from reports.parsers.encoding import decode
-from reports.parsers.limits import ParseLimits
-from reports.parsers.sink import LineSink
 
 _MAX_TAGS = 50_000  # a real report page has a few thousand; more only feeds the assembler noise
 _LAYOUT_CELL_CHARS = 200  # a data table's cells are short; a longer cell is page layout

@@ -16,12 +16,11 @@ from dataclasses import dataclass, field
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
-
-from reports.layout import Fragment, Layout, Line
-from reports.model import Diagnostic, DiagnosticLevel
-from reports.parsers.errors import CorruptDocument, DocumentTooLarge, EncryptedDocument
-from reports.parsers.limits import ParseLimits
-from reports.parsers.pdf_grid import SNAP, Char, Rule, find_grids, group_lines, line_text
+from dwatch.reports.layout import Fragment, Layout, Line
+from dwatch.reports.model import Diagnostic, DiagnosticLevel
+from dwatch.reports.parsers.errors import CorruptDocument, DocumentTooLarge, EncryptedDocument
+from dwatch.reports.parsers.limits import ParseLimits
+from dwatch.reports.parsers.pdf_grid import SNAP, Char, Rule, find_grids, group_lines, line_text
 
 # pdfium is not thread-safe: one document at a time per process.
 _PDFIUM = threading.Lock()

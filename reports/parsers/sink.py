@@ -7,9 +7,9 @@ hostile document cannot grow the layout without bound.
 
 from __future__ import annotations
 
-from reports.layout import Fragment, Layout, Line
-from reports.model import Diagnostic, DiagnosticLevel
-from reports.parsers.limits import ParseLimits
+from dwatch.reports.layout import Fragment, Layout, Line
+from dwatch.reports.model import Diagnostic, DiagnosticLevel
+from dwatch.reports.parsers.limits import ParseLimits
 
 
 class LineSink:

@@ -7,9 +7,9 @@ as paragraphs; `assemble` splits table-looking paragraphs into cells itself.
 
 from __future__ import annotations
 
-from reports.layout import Fragment, Layout, Line
-from reports.parsers.encoding import decode
-from reports.parsers.limits import ParseLimits
+from dwatch.reports.layout import Fragment, Layout, Line
+from dwatch.reports.parsers.encoding import decode
+from dwatch.reports.parsers.limits import ParseLimits
 
 
 def extract(data: bytes, limits: ParseLimits, content_type: str | None = None) -> Layout:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import StrEnum
 
-from synthetic.content import SyntheticReport
-from synthetic.render.options import RenderOptions
+from dwatch.demo.synthetic.content import SyntheticReport
+from dwatch.demo.synthetic.render.options import RenderOptions
 
 __all__ = ["Format", "RenderOptions", "render"]
 
@@ -26,21 +26,21 @@ def render(report: SyntheticReport, fmt: Format, options: RenderOptions = Render
 def _renderer(fmt: Format) -> Callable[[SyntheticReport, RenderOptions], bytes]:
     # Imported on use: rendering text does not load reportlab or python-docx.
     if fmt is Format.TEXT:
-        from synthetic.render import text
+        from dwatch.demo.synthetic.render import text
 
         return text.render
     if fmt is Format.HTML:
-        from synthetic.render import html
+        from dwatch.demo.synthetic.render import html
 
         return html.render
     if fmt is Format.HTML_GBK:
-        from synthetic.render import html
+        from dwatch.demo.synthetic.render import html
 
         return html.render_gbk
     if fmt is Format.PDF:
-        from synthetic.render import pdf
+        from dwatch.demo.synthetic.render import pdf
 
         return pdf.render
-    from synthetic.render import docx
+    from dwatch.demo.synthetic.render import docx
 
     return docx.render

@@ -10,11 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from reports.template import SECTIONS
-from synthetic.content import SyntheticReport
-from synthetic.render import grid
-from synthetic.render.grid import CellText, Grid
-from synthetic.render.options import RenderOptions
+from dwatch.demo.synthetic.content import SyntheticReport
+from dwatch.demo.synthetic.render import grid
+from dwatch.demo.synthetic.render.grid import CellText, Grid
+from dwatch.demo.synthetic.render.options import RenderOptions
+from dwatch.reports.template import SECTIONS
 
 _TABLES: dict[str, Callable[[SyntheticReport, CellText], Grid]] = {
     "S2": grid.table2,

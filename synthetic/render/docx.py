@@ -18,11 +18,10 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 from docx.table import Table, _Cell
-
-from synthetic.content import SyntheticReport
-from synthetic.render.document import Paragraph, blocks
-from synthetic.render.grid import Grid
-from synthetic.render.options import RenderOptions
+from dwatch.demo.synthetic.content import SyntheticReport
+from dwatch.demo.synthetic.render.document import Paragraph, blocks
+from dwatch.demo.synthetic.render.grid import Grid
+from dwatch.demo.synthetic.render.options import RenderOptions
 
 _FONTS = {"title": ("方正小标宋简体", 18), "heading": ("黑体", 16), "body": ("仿宋_GB2312", 16)}
 _TABLE_FONT = ("宋体", 9)

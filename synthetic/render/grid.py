@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, replace
 
-from reports.template import T3_COLUMNS, T3_NOTE, T3_RESULTS, T4_BLOCKS, T4_OUTCOMES, TABLE3, RowSpec
-from synthetic.content import EXTRA_ROWS_BEFORE, SyntheticReport
+from dwatch.demo.synthetic.content import EXTRA_ROWS_BEFORE, SyntheticReport
+from dwatch.reports.template import T3_COLUMNS, T3_NOTE, T3_RESULTS, T4_BLOCKS, T4_OUTCOMES, TABLE3, RowSpec
 
 _FULLWIDTH = str.maketrans("0123456789,", "０１２３４５６７８９，")
 

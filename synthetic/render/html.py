@@ -12,11 +12,11 @@ from __future__ import annotations
 import zlib
 from html import escape
 
-from synthetic import vocab
-from synthetic.content import SyntheticReport
-from synthetic.render.document import Paragraph, blocks
-from synthetic.render.grid import Grid
-from synthetic.render.options import RenderOptions
+from dwatch.demo.synthetic import vocab
+from dwatch.demo.synthetic.content import SyntheticReport
+from dwatch.demo.synthetic.render.document import Paragraph, blocks
+from dwatch.demo.synthetic.render.grid import Grid
+from dwatch.demo.synthetic.render.options import RenderOptions
 
 _NAV = ("首页", "走进", "政务公开", "政务服务", "互动交流", "专题专栏")
 _UTF8_META = '<meta charset="utf-8">'

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 from io import BytesIO
 
+from dwatch.demo.synthetic.content import SyntheticReport
+from dwatch.demo.synthetic.render.document import Paragraph, blocks, split_title
+from dwatch.demo.synthetic.render.grid import T3_HEADER_ROWS, Grid
+from dwatch.demo.synthetic.render.options import RenderOptions
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -19,11 +23,6 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, KeepTogether, PageBreak, SimpleDocTemplate, Table, TableStyle
 from reportlab.platypus import Paragraph as PdfParagraph
-
-from synthetic.content import SyntheticReport
-from synthetic.render.document import Paragraph, blocks, split_title
-from synthetic.render.grid import T3_HEADER_ROWS, Grid
-from synthetic.render.options import RenderOptions
 
 FONT = "STSong-Light"
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))

@@ -7,9 +7,9 @@ an extra empty line closes the table.
 
 from __future__ import annotations
 
-from synthetic.content import SyntheticReport
-from synthetic.render.document import Paragraph, blocks
-from synthetic.render.options import RenderOptions
+from dwatch.demo.synthetic.content import SyntheticReport
+from dwatch.demo.synthetic.render.document import Paragraph, blocks
+from dwatch.demo.synthetic.render.options import RenderOptions
 
 
 def render(report: SyntheticReport, options: RenderOptions) -> bytes:

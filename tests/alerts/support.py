@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from dwatch.reports.checks.findings import Finding, fingerprint
+from dwatch.reports.model import Location
 from store.factories import finding as stored_finding
 from store.factories import run
 
@@ -15,8 +17,6 @@ from dwatch.store.documents import FetchedDocument, record_fetch
 from dwatch.store.findings import record_check_run
 from dwatch.store.status import record_status
 from dwatch.store.tables import ComplianceStatus
-from reports.checks.findings import Finding, fingerprint
-from reports.model import Location
 
 YEAR = 2023
 TODAY = date(YEAR + 1, 4, 1)  # the day a digest is sent (its period), unless a test says otherwise

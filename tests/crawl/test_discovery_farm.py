@@ -7,13 +7,12 @@ import hashlib
 from collections.abc import Iterator
 
 import pytest
-
-from crawlers.discover import discover
-from crawlers.fetch import Fetcher
-from crawlers.models import Conditional, Discovery, FetchFailure, FetchPolicy, Outcome, SiteSelectors
-from reports.model import DateSource
-from sitefarm import Farm, FarmAgency, plan
-from sitefarm.plan import Family, Scenario
+from dwatch.crawlers.discover import discover
+from dwatch.crawlers.fetch import Fetcher
+from dwatch.crawlers.models import Conditional, Discovery, FetchFailure, FetchPolicy, Outcome, SiteSelectors
+from dwatch.demo.sitefarm import Farm, FarmAgency, plan
+from dwatch.demo.sitefarm.plan import Family, Scenario
+from dwatch.reports.model import DateSource
 
 YEAR = 2024
 # Production politeness (2 in flight per host) with test-sized waits, so the suite stays fast; the

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 import yaml
+from dwatch.demo.sitefarm import Farm, plan
+from dwatch.demo.sitefarm.plan import Scenario
 from typer.testing import CliRunner
 
 from dwatch.cli import _register, app
 from dwatch.config import Settings
 from dwatch.store.database import Store
 from dwatch.store.documents import versions
-from sitefarm import Farm, plan
-from sitefarm.plan import Scenario
 
 YEAR = 2024
 SCENARIOS = [Scenario.COMPLIANT, Scenario.MISSING, Scenario.DOWN, Scenario.REPLACED, Scenario.OFF_HOST]

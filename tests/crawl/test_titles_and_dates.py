@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-
-from crawlers.dates import url_dates
-from crawlers.links import attachment_links, next_page, soup_of
-from crawlers.models import SiteSelectors
-from crawlers.titles import title_score
-from reports.model import DateSource
+from dwatch.crawlers.dates import url_dates
+from dwatch.crawlers.links import attachment_links, next_page, soup_of
+from dwatch.crawlers.models import SiteSelectors
+from dwatch.crawlers.titles import title_score
+from dwatch.reports.model import DateSource
 
 
 @pytest.mark.parametrize(
@@ -89,6 +88,6 @@ def test_attachments_prefer_pdf_and_docx() -> None:
     ],
 )
 def test_allowed_hosts(url: str, allowed: bool) -> None:
-    from crawlers.safety import host_allowed
+    from dwatch.crawlers.safety import host_allowed
 
     assert host_allowed(url, ["*.a.gov.cn", "b.gov.cn:8080", "C.gov.cn"]) is allowed

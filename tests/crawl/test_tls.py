@@ -14,10 +14,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-
-from crawlers.errors import FetchError
-from crawlers.fetch import Fetcher
-from crawlers.models import CrawlTarget, FetchFailure, FetchPolicy
+from dwatch.crawlers.errors import FetchError
+from dwatch.crawlers.fetch import Fetcher
+from dwatch.crawlers.models import CrawlTarget, FetchFailure, FetchPolicy
 
 POLICY = FetchPolicy(allow_private_addresses=True, respect_robots=False, retries=0, read_timeout=3)
 

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import venv
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,9 +32,10 @@ INSTALL_LINE = "RUN pip install ."
 
 
 class Installed:
-    def __init__(self, prefix: Path) -> None:
+    def __init__(self, prefix: Path, wheel: Path) -> None:
         self.python = prefix / "bin" / "python"
         self.dwatch = prefix / "bin" / "dwatch"
+        self.wheel = wheel
 
     def run(self, *args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -70,23 +72,53 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
         timeout=600,
         env=_clean_environ(),
     )
-    yield Installed(prefix)
+    yield Installed(prefix, wheel)
 
 
 def test_the_image_installs_the_project_without_extras() -> None:
     assert INSTALL_LINE in DOCKERFILE.read_text(encoding="utf-8").splitlines()
 
 
-def test_no_demo_or_dev_package_is_installed(installed: Installed) -> None:
+def test_no_demo_dev_or_generic_top_level_package_is_installed(installed: Installed, tmp_path: Path) -> None:
     probe = "import importlib.util as u; print(' '.join(m for m in __import__('sys').argv[1:] if u.find_spec(m)))"
+    generic = ["reports", "workflows", "activities", "crawlers", "sitefarm", "synthetic"]
     found = subprocess.run(
-        [str(installed.python), "-c", probe, *DEMO_MODULES, "pytest", "playwright"],
+        [str(installed.python), "-c", probe, *DEMO_MODULES, "pytest", "playwright", *generic, "dwatch.reports"],
         capture_output=True,
         text=True,
         check=True,
         env=_clean_environ(),
+        cwd=tmp_path,  # `python -c` puts the current directory on sys.path: never the checkout
     )
-    assert found.stdout.split() == []
+    assert found.stdout.split() == ["dwatch.reports"]
+
+
+# The source folders and the package each installs as (pyproject.toml's package-dir).
+_FOLDERS = {
+    "dwatch": "dwatch",
+    "reports": "dwatch/reports",
+    "crawlers": "dwatch/crawlers",
+    "workflows": "dwatch/workflows",
+    "activities": "dwatch/activities",
+    "sitefarm": "dwatch/demo/sitefarm",
+    "synthetic": "dwatch/demo/synthetic",
+}
+
+
+def test_everything_installs_under_the_dwatch_namespace(installed: Installed) -> None:
+    with zipfile.ZipFile(installed.wheel) as wheel:
+        names = set(wheel.namelist())
+    assert {name.split("/")[0] for name in names} == {"dwatch", f"{installed.wheel.name.split('-')[0]}-0.1.0.dist-info"}
+    for folder, package in _FOLDERS.items():
+        for init in (ROOT / folder).rglob("__init__.py"):
+            assert (
+                f"{package}/{init.parent.relative_to(ROOT / folder).as_posix()}/__init__.py".replace("/./", "/")
+                in names
+            )
+    for data in (ROOT / "dwatch").rglob("*"):
+        if data.suffix in {".html", ".css", ".j2", ".yaml", ".mako"}:  # templates, styles, the example registry
+            assert f"dwatch/{data.relative_to(ROOT / 'dwatch').as_posix()}" in names
+    assert "dwatch/reports/checks/catalogue.yaml" in names
 
 
 # Runs in the installed interpreter: every command path, and its --help through typer's runner (one
@@ -116,6 +148,7 @@ def test_every_command_answers_help(installed: Installed, tmp_path: Path) -> Non
         text=True,
         env=_clean_environ() | {"DWATCH_DATA_DIR": str(tmp_path), "COLUMNS": "200"},
         timeout=120,
+        cwd=tmp_path,  # `python -c` puts the current directory on sys.path: never the checkout
     )
     assert done.returncode == 0, done.stderr
     answers = json.loads(done.stdout)

@@ -19,6 +19,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE.parent / "temporal")]
 
+from dwatch.demo.sitefarm import Farm, plan  # noqa: E402
+from dwatch.demo.sitefarm.plan import Scenario  # noqa: E402
+from dwatch.workflows.models import report_workflow_id  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 from temporal_support import YEAR, running, settings_for  # noqa: E402
 from temporalio.client import Client  # noqa: E402
@@ -29,9 +32,6 @@ from dwatch.demo.registry import import_demo  # noqa: E402
 from dwatch.store.tables import Finding  # noqa: E402
 from dwatch.temporal.devserver import DevServer, free_port  # noqa: E402
 from dwatch.temporal.worker import prepare_store  # noqa: E402
-from sitefarm import Farm, plan  # noqa: E402
-from sitefarm.plan import Scenario  # noqa: E402
-from workflows.models import report_workflow_id  # noqa: E402
 
 SCENARIOS = [Scenario.COMPLIANT, Scenario.MISSING, Scenario.DEFECTIVE, Scenario.REPLACED]
 

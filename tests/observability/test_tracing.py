@@ -8,6 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from dwatch.demo.sitefarm import Farm, plan
+from dwatch.demo.sitefarm.plan import Scenario
+from dwatch.workflows.models import report_workflow_id
+from dwatch.workflows.sweep import DeadlineSweep
 from observability_support import Collector
 from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
@@ -24,10 +28,6 @@ from dwatch.observability.settings import ObservabilitySettings
 from dwatch.temporal.client import connect
 from dwatch.temporal.devserver import DevServer
 from dwatch.temporal.worker import prepare_store, worker
-from sitefarm import Farm, plan
-from sitefarm.plan import Scenario
-from workflows.models import report_workflow_id
-from workflows.sweep import DeadlineSweep
 
 
 @pytest.fixture

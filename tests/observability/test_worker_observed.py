@@ -16,6 +16,10 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from dwatch.demo.sitefarm import Farm, plan
+from dwatch.demo.sitefarm.plan import Scenario
+from dwatch.workflows.models import report_workflow_id
+from dwatch.workflows.sweep import DeadlineSweep
 from observability_support import Collector, Sample, Span, by_label, parse_metrics, total
 from sqlalchemy import select
 from temporal_support import YEAR, env_for
@@ -29,10 +33,6 @@ from dwatch.store.tables import AgencyStatus, Finding, Notification
 from dwatch.temporal.client import connect
 from dwatch.temporal.devserver import DevServer, free_port
 from dwatch.temporal.worker import prepare_store, worker
-from sitefarm import Farm, plan
-from sitefarm.plan import Scenario
-from workflows.models import report_workflow_id
-from workflows.sweep import DeadlineSweep
 
 SCENARIOS = [Scenario.COMPLIANT, Scenario.DEFECTIVE, Scenario.DOWN, Scenario.LATE]
 

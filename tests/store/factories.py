@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from dwatch.reports.checks.findings import Category, Finding, Severity, fingerprint
+from dwatch.reports.model import DateEvidence, DateSource, Location
+
 from dwatch.store.documents import FetchedDocument
 from dwatch.store.findings import CheckRunInput
-from reports.checks.findings import Category, Finding, Severity, fingerprint
-from reports.model import DateEvidence, DateSource, Location
 
 FIXTURES = Path(__file__).parent / "fixtures"
 AGENCY = "hh-jiaojing"

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pytest
 from audit_support import REASON, REFUSED, digest, escalation, report_run, sweep_id, sweep_run
+from dwatch.crawlers.models import Outcome
+from dwatch.reports.model import AnnualReport, SourceInfo
 from factories import AGENCY, FIXTURES, YEAR, fetched, finding, run
 from sqlalchemy import select
 from typer.testing import CliRunner, Result
 
-from crawlers.models import Outcome
 from dwatch.cli import _register, app
 from dwatch.store import migrate
 from dwatch.store.database import Store, make_engine
@@ -20,7 +21,6 @@ from dwatch.store.notifications import NotificationRequest, create_notification,
 from dwatch.store.reports import save_report
 from dwatch.store.runs import start_run
 from dwatch.store.tables import Finding
-from reports.model import AnnualReport, SourceInfo
 
 SECRETS = ("s3cret-pass", "another-secret", "abc123")
 Invoke = Callable[..., Result]

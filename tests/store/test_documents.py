@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from dwatch.reports.model import AnnualReport, SourceInfo
 from factories import AGENCY, YEAR, fetched
 from sqlalchemy import select
 
@@ -9,7 +10,6 @@ from dwatch.store.database import Store
 from dwatch.store.documents import found_at, record_fetch, versions
 from dwatch.store.reports import load_report, save_report
 from dwatch.store.tables import Document
-from reports.model import AnnualReport, SourceInfo
 
 
 def test_versions_per_agency_year(registered: Store) -> None:

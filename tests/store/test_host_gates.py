@@ -7,13 +7,13 @@ import asyncio
 import time
 
 import pytest
+from dwatch.crawlers.fetch import Fetcher
+from dwatch.crawlers.models import CrawlTarget, FetchPolicy
+from dwatch.demo.sitefarm.server import MultiHostServer, Request, Response, lead_over_pace
 
-from crawlers.fetch import Fetcher
-from crawlers.models import CrawlTarget, FetchPolicy
 from dwatch.store.database import Store
 from dwatch.store.host_gates import StoreHostGates
 from dwatch.store.tables import CrawlHostGate
-from sitefarm.server import MultiHostServer, Request, Response, lead_over_pace
 
 # Long enough that the moment a request reaches the server (after connecting, scheduling on a
 # loaded machine: up to about a tenth of a second later) still shows the spacing its start had.

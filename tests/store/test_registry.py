@@ -3,9 +3,9 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from dwatch.crawlers.models import SiteSelectors
 from factories import FIXTURES
 
-from crawlers.models import SiteSelectors
 from dwatch.store.database import Store
 from dwatch.store.registry.files import Format, read_registry, write_registry
 from dwatch.store.registry.models import AgencyRow, RegistryFile

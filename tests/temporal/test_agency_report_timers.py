@@ -11,22 +11,9 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from temporal_support import eventually
-from temporalio import activity
-from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.exceptions import ApplicationError
-from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
-
-from crawlers.models import Outcome
-from dwatch.crawling import CrawlResult
-from dwatch.review import Review
-from dwatch.store.tables import ComplianceStatus
-from dwatch.temporal import search
-from dwatch.temporal.devserver import binary
-from workflows.agency_report import AgencyReport
-from workflows.models import (
+from dwatch.crawlers.models import Outcome
+from dwatch.workflows.agency_report import AgencyReport
+from dwatch.workflows.models import (
     SWEEPS_MEMO,
     AgencyInfo,
     AgencyReportInput,
@@ -41,6 +28,19 @@ from workflows.models import (
     RunEnd,
     RunRef,
 )
+from temporal_support import eventually
+from temporalio import activity
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from dwatch.crawling import CrawlResult
+from dwatch.review import Review
+from dwatch.store.tables import ComplianceStatus
+from dwatch.temporal import search
+from dwatch.temporal.devserver import binary
 
 YEAR = 2025
 # A (local) deadline still ahead on the test server's clock, which starts at the machine's time.

@@ -11,13 +11,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from dwatch.workflows.models import CHINA
 from sqlalchemy import func, select
 from temporal_support import DWATCH, store_session
 
 from dwatch.alerts.inbox import InboxMessage, arrived_twice, read_inbox
 from dwatch.config import Settings
 from dwatch.store.tables import Agency, Document, Notification
-from workflows.models import CHINA
 
 AGENCIES = 12  # compliant, defective, late, missing (escalated) and unreachable ones
 

@@ -11,6 +11,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from dwatch.demo.sitefarm import Farm, plan
+from dwatch.demo.sitefarm.plan import Scenario
+from dwatch.workflows.models import SweepProgress
+from dwatch.workflows.sweep import DeadlineSweep
 from temporal_support import DWATCH, YEAR, assert_sweep_complete, env_for, eventually, running
 from temporalio.client import Client
 
@@ -21,10 +25,6 @@ from dwatch.demo.registry import import_demo
 from dwatch.temporal.client import connect
 from dwatch.temporal.devserver import DevServer, free_port
 from dwatch.temporal.worker import prepare_store
-from sitefarm import Farm, plan
-from sitefarm.plan import Scenario
-from workflows.models import SweepProgress
-from workflows.sweep import DeadlineSweep
 
 AGENCIES = 50
 SCENARIOS = [Scenario.COMPLIANT, Scenario.MISSING, Scenario.LATE, Scenario.DEFECTIVE, Scenario.DOWN]

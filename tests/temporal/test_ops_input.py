@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from dwatch.demo.sitefarm import Farm, plan
+from dwatch.workflows.models import report_workflow_id
 from temporal_support import DWATCH, YEAR, env_for, ready_dev_server
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
@@ -21,8 +23,6 @@ from dwatch.store.registry.files import read_registry
 from dwatch.store.registry.service import import_registry
 from dwatch.temporal.devserver import DevServer
 from dwatch.temporal.worker import prepare_store
-from sitefarm import Farm, plan
-from workflows.models import report_workflow_id
 
 
 def dwatch(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

@@ -8,6 +8,10 @@ import json
 from pathlib import Path
 
 import pytest
+from dwatch.demo.sitefarm import Farm, plan
+from dwatch.demo.sitefarm.plan import Scenario
+from dwatch.workflows.models import SweepProgress
+from dwatch.workflows.sweep import DeadlineSweep
 from temporal_support import YEAR, assert_sweep_complete, running, settings_for
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -18,10 +22,6 @@ from dwatch.demo.inbox import Inbox
 from dwatch.demo.registry import import_demo
 from dwatch.temporal.devserver import DevServer
 from dwatch.temporal.worker import WORKFLOWS, prepare_store
-from sitefarm import Farm, plan
-from sitefarm.plan import Scenario
-from workflows.models import SweepProgress
-from workflows.sweep import DeadlineSweep
 
 # Recorded by today's code (tests/histories/record.py), and by earlier versions of it, kept in
 # subfolders named after the change that followed them: workflows of every version may still be

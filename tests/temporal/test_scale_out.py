@@ -17,6 +17,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from dwatch.demo.sitefarm import Farm, plan
+from dwatch.demo.sitefarm.plan import Family, Scenario
+from dwatch.demo.sitefarm.server import lead_over_pace
+from dwatch.workflows.models import SweepProgress, report_workflow_id
+from dwatch.workflows.sweep import DeadlineSweep
 from private_postgres import PrivatePostgres
 from sqlalchemy import select
 from temporal_support import DWATCH, YEAR, assert_sweep_complete, env_for, eventually, store_session
@@ -30,11 +35,6 @@ from dwatch.store.database import Store
 from dwatch.store.tables import AgencyStatus, CrawlHostGate
 from dwatch.temporal.client import connect
 from dwatch.temporal.devserver import DevServer, free_port
-from sitefarm import Farm, plan
-from sitefarm.plan import Family, Scenario
-from sitefarm.server import lead_over_pace
-from workflows.models import SweepProgress, report_workflow_id
-from workflows.sweep import DeadlineSweep
 
 pytestmark = pytest.mark.postgres
 

@@ -9,6 +9,9 @@ import subprocess
 from pathlib import Path
 
 import yaml
+from dwatch.demo.sitefarm import Farm, plan
+from dwatch.workflows.models import SweepProgress
+from dwatch.workflows.sweep import DeadlineSweep
 from temporal_support import DWATCH, UntilCtrlC, env_for, eventually, running
 from temporalio.client import Client
 
@@ -18,9 +21,6 @@ from dwatch.store.registry.files import read_registry
 from dwatch.store.registry.service import import_registry
 from dwatch.temporal.devserver import DevServer
 from dwatch.temporal.worker import prepare_store
-from sitefarm import Farm, plan
-from workflows.models import SweepProgress
-from workflows.sweep import DeadlineSweep
 
 
 def dwatch(env: dict[str, str], *args: str) -> str:

@@ -8,11 +8,14 @@ import asyncio
 import dataclasses
 from pathlib import Path
 
+from dwatch.activities.sweep import SweepActivities
+from dwatch.demo.sitefarm import Farm, plan
+from dwatch.demo.sitefarm.plan import Scenario
+from dwatch.workflows.models import SWEEPS_MEMO, AgencyReportInput, StartReportsRequest, report_workflow_id
 from temporal_support import YEAR, eventually, running, settings_for
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.testing import ActivityEnvironment
 
-from activities.sweep import SweepActivities
 from dwatch.config import Settings
 from dwatch.demo.inbox import Inbox
 from dwatch.demo.registry import import_demo
@@ -20,9 +23,6 @@ from dwatch.store.database import Store
 from dwatch.temporal.devserver import DevServer
 from dwatch.temporal.routing import heartbeat, task_queues
 from dwatch.temporal.worker import prepare_store
-from sitefarm import Farm, plan
-from sitefarm.plan import Scenario
-from workflows.models import SWEEPS_MEMO, AgencyReportInput, StartReportsRequest, report_workflow_id
 
 
 def test_retried_start_leaves_finished_runs_of_its_sweep_alone(dev_server: DevServer, tmp_path: Path) -> None:

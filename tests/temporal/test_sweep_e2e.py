@@ -8,6 +8,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from dwatch.demo.sitefarm import Farm, plan
+from dwatch.demo.sitefarm.plan import Scenario
+from dwatch.workflows.agency_report import AgencyReport
+from dwatch.workflows.models import report_workflow_id
+from dwatch.workflows.sweep import DeadlineSweep
 from sqlalchemy import func, select
 from temporal_support import YEAR, eventually, running, settings_for
 from temporalio.client import WorkflowExecutionStatus
@@ -22,11 +27,6 @@ from dwatch.store.tables import AgencyStatus, Document, Finding, Notification, W
 from dwatch.temporal.devserver import DevServer
 from dwatch.temporal.history import export_closed
 from dwatch.temporal.worker import prepare_store
-from sitefarm import Farm, plan
-from sitefarm.plan import Scenario
-from workflows.agency_report import AgencyReport
-from workflows.models import report_workflow_id
-from workflows.sweep import DeadlineSweep
 
 SCENARIOS = [
     Scenario.COMPLIANT,

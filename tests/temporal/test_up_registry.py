@@ -14,6 +14,8 @@ from pathlib import Path
 
 import httpx
 import yaml
+from dwatch.demo.sitefarm import Farm, plan
+from dwatch.demo.sitefarm.plan import Scenario
 from sqlalchemy import select
 from temporal_support import DWATCH, YEAR, UntilCtrlC, store_session
 
@@ -22,8 +24,6 @@ from dwatch.config import Settings
 from dwatch.demo.inbox import Inbox
 from dwatch.store.tables import AgencyStatus
 from dwatch.temporal.devserver import free_port
-from sitefarm import Farm, plan
-from sitefarm.plan import Scenario
 
 SCENARIOS = [Scenario.COMPLIANT, Scenario.DEFECTIVE, Scenario.MISSING]
 

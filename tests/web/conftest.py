@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from dwatch.demo.sitefarm import Farm, plan
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from temporal_support import run_async
@@ -25,7 +26,6 @@ from dwatch.store.users import save_user
 from dwatch.web.app import create_app
 from dwatch.web.ops import LocalOps
 from dwatch.web.security import hash_password
-from sitefarm import Farm, plan
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,8 @@ import io
 from pathlib import Path
 
 import pytest
+from dwatch.demo.sitefarm import Farm
+from dwatch.demo.sitefarm.plan import Scenario
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from temporal_support import run_async
@@ -19,8 +21,6 @@ from dwatch.store.users import disable_user
 from dwatch.temporal.devserver import free_port
 from dwatch.web.app import create_app
 from dwatch.web.ops import LocalOps, OpsOutcome
-from sitefarm import Farm
-from sitefarm.plan import Scenario
 
 
 def _defective_finding(client: TestClient, farm: Farm) -> dict:

@@ -15,6 +15,8 @@ from uuid import uuid4
 
 import pytest
 import uvicorn
+from dwatch.demo.sitefarm import Farm
+from dwatch.demo.sitefarm.plan import Scenario
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from temporal_support import ready_dev_server
 from web_support import PASSWORD, YEAR, agency_with, web_settings
@@ -26,8 +28,6 @@ from dwatch.temporal.devserver import DevServer, free_port
 from dwatch.temporal.settings import TemporalSettings
 from dwatch.temporal.worker import worker
 from dwatch.web.app import create_app
-from sitefarm import Farm
-from sitefarm.plan import Scenario
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 
 import pytest
 from audit_support import REFUSED, digest, escalation, report_run, sweep_id, sweep_run
+from dwatch.crawlers.models import Outcome
+from dwatch.demo.sitefarm import Farm
+from dwatch.demo.sitefarm.plan import Scenario
 from fastapi.testclient import TestClient
 from web_support import YEAR, agency_with
 
-from crawlers.models import Outcome
 from dwatch.store.database import Store
-from sitefarm import Farm
-from sitefarm.plan import Scenario
 
 SUPERVISOR = "test-gwb"
 CASES = [(Scenario.MISSING, Outcome.MISSING), (Scenario.DOWN, Outcome.UNREACHABLE)]

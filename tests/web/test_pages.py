@@ -6,18 +6,18 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+from dwatch.crawlers.models import Outcome
+from dwatch.demo.sitefarm import Farm
+from dwatch.demo.sitefarm.plan import Scenario
+from dwatch.demo.synthetic.render import Format, render
 from fastapi.testclient import TestClient
 from web_support import PASSWORD, YEAR, agency_with
 
-from crawlers.models import Outcome
 from dwatch.crawling import CrawlResult, load_agencies
 from dwatch.ops import latest_year
 from dwatch.review import review_crawl
 from dwatch.store.database import Store
 from dwatch.store.documents import FetchedDocument, record_fetch
-from sitefarm import Farm
-from sitefarm.plan import Scenario
-from synthetic.render import Format, render
 
 PAYLOAD = '<script>alert("xss")</script><img src=x onerror=alert(1)><a href="javascript:alert(2)">点我</a>'
 

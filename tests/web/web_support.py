@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from dwatch.demo.sitefarm import Farm
+from dwatch.demo.sitefarm.plan import Scenario
 from fastapi.testclient import TestClient
 
 from dwatch.config import Settings
-from sitefarm import Farm
-from sitefarm.plan import Scenario
 
 YEAR = 2025
 PASSWORD = "correct horse battery"

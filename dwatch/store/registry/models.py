@@ -10,8 +10,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, HttpUrl, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from crawlers.models import SiteSelectors
-from crawlers.safety import host_allowed
+from dwatch.crawlers.models import SiteSelectors
+from dwatch.crawlers.safety import host_allowed
 from dwatch.redact import is_masked, mask_url
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
