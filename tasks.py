@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""The two commands of the quick start; needs nothing but Python 3.11+.
+"""The two commands of the quick start, and the type check alone; needs nothing but Python 3.11+.
 
-    python3 tasks.py demo   # set up .venv, then run the main job on the embedded default
-    python3 tasks.py test   # set up .venv, then lint and run the whole test suite
+    python3 tasks.py demo        # set up .venv, then run the main job on the embedded default
+    python3 tasks.py test        # set up .venv, then lint, type-check and run the whole test suite
+    python3 tasks.py typecheck   # set up .venv, then type-check only
 
 Set-up is idempotent: the virtual environment is rebuilt only when pyproject.toml changes.
 """
@@ -21,6 +22,10 @@ VENV = ROOT / ".venv"
 BIN = VENV / "bin"
 STAMP = VENV / ".dwatch-installed"
 PYTEST_NO_TESTS = 5
+# The packages whose types are checked (mypy, configured in pyproject.toml [tool.mypy]: strict on the
+# domain, the crawlers and the Temporal code, check_untyped_defs on the rest): `dwatch` is every package
+# of the project, so a type error anywhere fails the test command.
+TYPECHECKED = ("dwatch",)
 
 
 def run(*args: str | Path, check: bool = True) -> int:
@@ -37,7 +42,7 @@ def setup() -> None:
     if not (BIN / "python").exists():
         venv.create(VENV, with_pip=True)
     run(BIN / "python", "-m", "pip", "install", "--quiet", "--upgrade", "pip")
-    run(BIN / "python", "-m", "pip", "install", "--quiet", "-e", ".[demo,dev]")
+    run(BIN / "python", "-m", "pip", "install", "--quiet", "-e", ".[demo,ocr,dev]")
     STAMP.write_text(wanted)
 
 
@@ -60,10 +65,15 @@ def demo() -> int:
     return run(BIN / "dwatch", "demo", check=False)
 
 
+def typecheck() -> int:
+    return run(BIN / "python", "tools/typecheck.py", *TYPECHECKED, check=False)
+
+
 def test() -> int:
     system_packages()
     run(BIN / "ruff", "check", ".")
     run(BIN / "ruff", "format", "--check", ".")
+    run(BIN / "python", "tools/typecheck.py", *TYPECHECKED)
     code = run(BIN / "pytest", "-q", "-p", "no:cacheprovider", *sys.argv[2:], check=False)
     if code == PYTEST_NO_TESTS:
         print("pytest collected no tests: that is a failure here", file=sys.stderr)
@@ -72,7 +82,7 @@ def test() -> int:
 
 
 def main() -> int:
-    commands = {"demo": demo, "test": test}
+    commands = {"demo": demo, "test": test, "typecheck": typecheck}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         print(__doc__)
         return 2

@@ -8,7 +8,16 @@ from __future__ import annotations
 import asyncio
 
 from dwatch.activities.sweep import scope_query
-from dwatch.workflows.models import CHINA, AlertRequest, DigestRequest, EscalationRequest, SweepScope
+from dwatch.reports.compliance import CHINA
+from dwatch.workflows.models import (
+    ALERT,
+    DIGEST,
+    ESCALATE,
+    AlertRequest,
+    DigestRequest,
+    EscalationRequest,
+    SweepScope,
+)
 from temporalio import activity
 
 from dwatch.alerts.service import alert_on_review, escalate_missing, send_digest
@@ -22,7 +31,7 @@ class AlertActivities:
         self.store = store
         self.settings = settings
 
-    @activity.defn
+    @activity.defn(name=ALERT.name)
     async def alert(self, request: AlertRequest) -> int:
         """Alert on one review (the alerts module decides whether its change is worth telling)."""
 
@@ -36,7 +45,7 @@ class AlertActivities:
 
         return await asyncio.to_thread(send)
 
-    @activity.defn
+    @activity.defn(name=ESCALATE.name)
     async def escalate(self, request: EscalationRequest) -> int:
         def send() -> int:
             deliveries = escalate_missing(
@@ -51,7 +60,7 @@ class AlertActivities:
 
         return await asyncio.to_thread(send)
 
-    @activity.defn
+    @activity.defn(name=DIGEST.name)
     async def digest(self, request: DigestRequest) -> int:
         """The sweep's digest. Its period is the day the sweep asked for it (China time): a retry on
         the next day is still the same digest."""

@@ -10,14 +10,13 @@ from __future__ import annotations
 import asyncio
 
 from dwatch.activities.report import load_agency
-from dwatch.crawlers.discover import discover
 from dwatch.crawlers.fetch import Fetcher
-from dwatch.crawlers.models import Outcome
-from dwatch.workflows.models import CrawlRequest
+from dwatch.reports.retrieval import Outcome
+from dwatch.workflows.models import CRAWL, POLL_MISSING, CrawlRequest, CrawlResult
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from dwatch.crawling import CrawlResult, archive, crawl_target, known_validators
+from dwatch.crawling import crawl_agency
 from dwatch.store.database import Store
 from dwatch.store.registry.models import AgencyRow
 
@@ -30,21 +29,19 @@ class CrawlActivities:
         self.fetcher = fetcher
 
     async def _crawl(self, request: CrawlRequest) -> CrawlResult:
-        def prepare() -> tuple[AgencyRow, dict]:
+        def prepare() -> AgencyRow:
             with self.store.session() as session:
-                row = load_agency(session, request.agency_id)
-                return row, known_validators(session, row.id, request.year)
+                return load_agency(session, request.agency_id)
 
-        agency, known = await asyncio.to_thread(prepare)
-        discovery = await discover(crawl_target(agency), request.year, self.fetcher, known)
-        # Only the sha256 and version leave this activity: the bytes stay in the blob store.
-        return await asyncio.to_thread(archive, self.store, discovery)
+        agency = await asyncio.to_thread(prepare)
+        # Only the sha256 and version leave this activity: the bytes (and images) stay in the blob store.
+        return await crawl_agency(self.store, agency, request.year, self.fetcher)
 
-    @activity.defn
+    @activity.defn(name=CRAWL.name)
     async def crawl(self, request: CrawlRequest) -> CrawlResult:
         return await self._crawl(request)
 
-    @activity.defn
+    @activity.defn(name=POLL_MISSING.name)
     async def poll_missing(self, request: CrawlRequest) -> CrawlResult:
         """One poll of a missing report. Still missing raises, so the retry policy is the polling
         schedule: attempts are not events in the workflow's history."""

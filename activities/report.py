@@ -8,22 +8,32 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from dwatch.workflows.models import AgencyInfo, AgencyYear, WaiveActivityInput, WaiveResult
+from dwatch.reports.compliance import ComplianceStatus, report_deadline
+from dwatch.workflows.models import (
+    AGENCY_INFO,
+    LATEST_DOCUMENT,
+    WAIVE,
+    AgencyInfo,
+    AgencyYear,
+    CrawlResult,
+    WaiveActivityInput,
+    WaiveResult,
+)
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from dwatch.config import Settings
-from dwatch.crawling import CrawlResult, as_found, load_agencies
+from dwatch.crawling import as_found, load_agencies
 from dwatch.store.database import Store
 from dwatch.store.findings import StatusChange, change_status
 from dwatch.store.registry.models import AgencyRow
-from dwatch.store.tables import AgencyStatus, ComplianceStatus, Document, Finding, FindingStatus
-from dwatch.temporal.deadlines import statutory_deadline
+from dwatch.store.tables import AgencyStatus, Document, Finding, FindingStatus
 
 UNKNOWN_FINDING = "UnknownFinding"
 UNKNOWN_AGENCY = "UnknownAgency"
+NO_DEADLINE = "NoDeadline"
 
 
 def load_agency(session: Session, agency_id: str) -> AgencyRow:
@@ -39,7 +49,7 @@ class ReportActivities:
         self.store = store
         self.settings = settings
 
-    @activity.defn
+    @activity.defn(name=AGENCY_INFO.name)
     async def agency_info(self, key: AgencyYear) -> AgencyInfo:
         def read() -> tuple[AgencyRow, str | None]:
             with self.store.session() as session:
@@ -48,7 +58,9 @@ class ReportActivities:
                 return row, stored.status if stored else None
 
         row, status = await asyncio.to_thread(read)
-        deadline = row.deadline_for(key.year) or statutory_deadline(row.kind, key.year)
+        deadline = report_deadline(key.year, row.kind, row.deadline)
+        if deadline is None:
+            raise ApplicationError(f"{key.year} 年度没有年度报告截止日期", type=NO_DEADLINE, non_retryable=True)
         return AgencyInfo(
             agency_id=row.id,
             region=row.region,
@@ -58,7 +70,7 @@ class ReportActivities:
             status=ComplianceStatus(status) if status else None,
         )
 
-    @activity.defn
+    @activity.defn(name=LATEST_DOCUMENT.name)
     async def latest_document(self, key: AgencyYear) -> CrawlResult | None:
         """The newest archived document of the agency-year, as a crawl would report it (for re-checks)."""
 
@@ -74,7 +86,7 @@ class ReportActivities:
 
         return await asyncio.to_thread(read)
 
-    @activity.defn
+    @activity.defn(name=WAIVE.name)
     async def waive(self, request: WaiveActivityInput) -> WaiveResult:
         def write() -> WaiveResult:
             with self.store.session() as session:

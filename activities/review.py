@@ -14,12 +14,12 @@ import sys
 from concurrent.futures import Executor
 
 from dwatch.activities.report import load_agency
-from dwatch.workflows.models import ReviewRequest
+from dwatch.workflows.models import REVIEW, Review, ReviewRequest
 from temporalio import activity
 
 from dwatch.config import Settings
 from dwatch.observability.metrics import record_review
-from dwatch.review import Review, review_crawl
+from dwatch.review import review_crawl
 from dwatch.store.database import Store
 from dwatch.store.runs import link_records
 
@@ -69,7 +69,7 @@ class ReviewActivities:
         self.store = store
         self.reviewers = reviewers
 
-    @activity.defn
+    @activity.defn(name=REVIEW.name)
     async def review(self, request: ReviewRequest) -> Review:
         if self.reviewers is not None:
             review = await asyncio.get_running_loop().run_in_executor(self.reviewers, review_in_process, request)

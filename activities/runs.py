@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from dwatch.workflows.models import RunEnd, RunRef
+from dwatch.workflows.models import BEGIN_RUN, END_RUN, RunEnd, RunRef
 from temporalio import activity
 
 from dwatch.store.database import Store
@@ -16,7 +16,7 @@ class RunActivities:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    @activity.defn
+    @activity.defn(name=BEGIN_RUN.name)
     async def begin_run(self, ref: RunRef) -> int:
         """The run's row id (idempotent: a retry finds the row the first attempt made)."""
 
@@ -27,7 +27,7 @@ class RunActivities:
 
         return await asyncio.to_thread(write)
 
-    @activity.defn
+    @activity.defn(name=END_RUN.name)
     async def end_run(self, end: RunEnd) -> None:
         def write() -> None:
             with self.store.session() as session:

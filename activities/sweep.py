@@ -6,6 +6,9 @@ from __future__ import annotations
 import asyncio
 
 from dwatch.workflows.models import (
+    AGENCY_PAGE,
+    COUNT_AGENCIES,
+    START_REPORTS,
     SWEEPS_MEMO,
     AgencyReportInput,
     PageRequest,
@@ -23,7 +26,7 @@ from dwatch.store.runs import link_agency_years
 from dwatch.store.tables import Agency
 
 
-def scope_query(scope: SweepScope) -> Select[tuple[str]]:
+def scope_query(scope: SweepScope) -> Select[str]:
     query = select(Agency.id).where(Agency.active.is_(True))
     if scope.agency_ids:
         # Named agencies are checked even when inactive: ops asked for them.
@@ -41,7 +44,7 @@ class SweepActivities:
         self.store = store
         self.client = client
 
-    @activity.defn
+    @activity.defn(name=START_REPORTS.name)
     async def start_reports(self, request: StartReportsRequest) -> None:
         """Signal-with-start each agency's workflow: started with the sweep in its input, or, already
         running (polling, started by ops), told to check again and report to this sweep too. Directly
@@ -95,7 +98,7 @@ class SweepActivities:
         ended = run.status in (WorkflowExecutionStatus.COMPLETED, WorkflowExecutionStatus.FAILED)
         return ended and sweep_id in (await run.memo()).get(SWEEPS_MEMO, [])
 
-    @activity.defn
+    @activity.defn(name=COUNT_AGENCIES.name)
     async def count_agencies(self, scope: SweepScope) -> int:
         def read() -> int:
             with self.store.session() as session:
@@ -103,7 +106,7 @@ class SweepActivities:
 
         return await asyncio.to_thread(read)
 
-    @activity.defn
+    @activity.defn(name=AGENCY_PAGE.name)
     async def agency_page(self, request: PageRequest) -> list[str]:
         def read() -> list[str]:
             query = scope_query(request.scope).order_by(Agency.id).limit(request.limit)

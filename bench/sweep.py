@@ -53,9 +53,9 @@ from temporalio.client import Client, WorkflowHandle  # noqa: E402
 from temporalio.service import RPCError  # noqa: E402
 
 from dwatch import ops  # noqa: E402
-from dwatch.alerts.inbox import arrived_twice, read_inbox  # noqa: E402
+from dwatch.alerts.inbox import read_inbox  # noqa: E402
 from dwatch.config import Settings  # noqa: E402
-from dwatch.demo.inbox import Inbox  # noqa: E402
+from dwatch.demo.inbox import Inbox, arrived_twice  # noqa: E402
 from dwatch.demo.registry import import_demo  # noqa: E402
 from dwatch.store.database import Store  # noqa: E402
 from dwatch.store.tables import AgencyStatus  # noqa: E402

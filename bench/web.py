@@ -20,6 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from dwatch.reports.compliance import ComplianceStatus  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
@@ -30,7 +31,6 @@ from dwatch.store.tables import (  # noqa: E402
     Agency,
     AgencyStatus,
     CheckRun,
-    ComplianceStatus,
     Document,
     Finding,
     Supervisor,

@@ -14,7 +14,7 @@ from dwatch.crawlers.dates import url_dates
 from dwatch.crawlers.errors import FetchError
 from dwatch.crawlers.fetch import Fetcher
 from dwatch.crawlers.links import attachment_links, listing_links, next_page, soup_of
-from dwatch.crawlers.models import Candidate, Conditional, CrawlTarget, Discovery, Fetched, Outcome
+from dwatch.crawlers.models import Candidate, Conditional, CrawlTarget, Discovery, Fetched
 from dwatch.crawlers.titles import title_score
 from dwatch.reports.labels import normalize
 from dwatch.reports.model import DateEvidence, DateSource
@@ -22,6 +22,7 @@ from dwatch.reports.parsers import DocumentKind, sniff
 from dwatch.reports.parsers.encoding import decode
 from dwatch.reports.parsers.errors import ParseError
 from dwatch.reports.publication import publication_date
+from dwatch.reports.retrieval import Outcome
 from dwatch.reports.template import SECTIONS
 
 _GOOD_ENOUGH = 0.8  # a title this close to the canonical one ends the search through further pages

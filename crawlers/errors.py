@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dwatch.crawlers.models import FetchFailure
+from dwatch.reports.retrieval import FetchFailure
 
 
 class FetchError(Exception):

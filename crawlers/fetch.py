@@ -17,9 +17,10 @@ from urllib.robotparser import RobotFileParser
 
 import httpx
 from dwatch.crawlers.errors import FetchError
-from dwatch.crawlers.models import Conditional, CrawlTarget, Fetched, FetchFailure, FetchPolicy
+from dwatch.crawlers.models import Conditional, CrawlTarget, Fetched, FetchPolicy
 from dwatch.crawlers.politeness import Politeness, SharedGates
 from dwatch.crawlers.safety import check_address, host_allowed
+from dwatch.reports.retrieval import FetchFailure
 
 _RETRY_STATUSES = {429, 500, 502, 503, 504}
 
@@ -72,13 +73,16 @@ class Fetcher:
             )
         return self._clients[verify]
 
-    async def fetch(self, url: str, target: CrawlTarget, conditional: Conditional | None = None) -> Fetched:
-        """GET `url` for `target`, retrying what is worth retrying. Raises FetchError."""
+    async def fetch(
+        self, url: str, target: CrawlTarget, conditional: Conditional | None = None, *, max_bytes: int | None = None
+    ) -> Fetched:
+        """GET `url` for `target`, retrying what is worth retrying; `max_bytes` lowers the policy's size
+        limit for this fetch (a report's image). Raises FetchError."""
         attempt = 0
         while True:
             attempt += 1
             try:
-                fetched = await self._fetch_following_redirects(url, target, conditional)
+                fetched = await self._fetch_following_redirects(url, target, conditional, max_bytes)
             except FetchError as error:
                 retryable = error.failure.retryable or error.status in _RETRY_STATUSES
                 if not retryable or attempt > self.policy.retries:
@@ -89,13 +93,13 @@ class Fetcher:
             return fetched
 
     async def _fetch_following_redirects(
-        self, url: str, target: CrawlTarget, conditional: Conditional | None
+        self, url: str, target: CrawlTarget, conditional: Conditional | None, max_bytes: int | None
     ) -> Fetched:
         redirects: list[str] = []
         current = url
         for _ in range(self.policy.max_redirects + 1):
             await self._admit(current, target)
-            response = await self._get(current, target, conditional if not redirects else None)
+            response = await self._get(current, target, conditional if not redirects else None, max_bytes)
             if isinstance(response, str):  # a redirect: the next location
                 redirects.append(current)
                 current = response
@@ -116,7 +120,9 @@ class Fetcher:
         if self.policy.respect_robots and not await self._robots_allow(url, target):
             raise FetchError(FetchFailure.ROBOTS, url, "disallowed by robots.txt")
 
-    async def _get(self, url: str, target: CrawlTarget, conditional: Conditional | None) -> Fetched | str:
+    async def _get(
+        self, url: str, target: CrawlTarget, conditional: Conditional | None, max_bytes: int | None = None
+    ) -> Fetched | str:
         """One request: a Fetched, or the absolute URL a redirect points to."""
         headers = {}
         if conditional and conditional.etag:
@@ -124,16 +130,18 @@ class Fetcher:
         if conditional and conditional.last_modified:
             headers["If-Modified-Since"] = conditional.last_modified
         try:
-            return await self._get_verified(url, headers, verify=True)
+            return await self._get_verified(url, headers, verify=True, max_bytes=max_bytes)
         except FetchError as error:
             if error.failure is not FetchFailure.TLS or not target.allow_insecure_tls:
                 raise
-        fetched = await self._get_verified(url, headers, verify=False)
+        fetched = await self._get_verified(url, headers, verify=False, max_bytes=max_bytes)
         if isinstance(fetched, Fetched):
             fetched.insecure_tls = True
         return fetched
 
-    async def _get_verified(self, url: str, headers: dict[str, str], verify: bool) -> Fetched | str:
+    async def _get_verified(
+        self, url: str, headers: dict[str, str], verify: bool, max_bytes: int | None = None
+    ) -> Fetched | str:
         try:
             # The time limit starts once a politeness slot is ours: queueing behind a host's other
             # requests is not the site being slow.
@@ -149,7 +157,7 @@ class Fetcher:
                     raise FetchError(
                         FetchFailure.HTTP_STATUS, url, f"HTTP {response.status_code}", status=response.status_code
                     )
-                content = None if response.status_code == 304 else await self._read_capped(response, url)
+                content = None if response.status_code == 304 else await self._read_capped(response, url, max_bytes)
         except TimeoutError as exc:
             raise FetchError(
                 FetchFailure.TIMEOUT, url, f"no complete answer within {self.policy.total_timeout}s"
@@ -177,8 +185,8 @@ class Fetcher:
             fetched_at=datetime.now(UTC),
         )
 
-    async def _read_capped(self, response: httpx.Response, url: str) -> bytes:
-        limit = self.policy.max_body_bytes
+    async def _read_capped(self, response: httpx.Response, url: str, max_bytes: int | None) -> bytes:
+        limit = min(self.policy.max_body_bytes, max_bytes or self.policy.max_body_bytes)
         declared = response.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > limit:
             raise FetchError(FetchFailure.TOO_LARGE, url, f"declared {declared} bytes, over the limit of {limit}")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from enum import StrEnum
 
 from dwatch.reports.model import DateEvidence
+from dwatch.reports.retrieval import FetchFailure, Outcome
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
@@ -61,25 +61,6 @@ class FetchPolicy(_Model):
     max_listing_pages: int = 10
 
 
-class FetchFailure(StrEnum):
-    """Why a fetch failed; `retryable` ones were already retried before being reported."""
-
-    HOST_NOT_ALLOWED = "host-not-allowed"
-    ADDRESS_REFUSED = "address-refused"
-    ROBOTS = "robots-disallowed"
-    TOO_LARGE = "too-large"
-    TIMEOUT = "timeout"
-    CONNECTION = "connection"
-    TLS = "tls"
-    HTTP_STATUS = "http-status"
-    TOO_MANY_REDIRECTS = "too-many-redirects"
-    TRUNCATED = "truncated"
-
-    @property
-    def retryable(self) -> bool:
-        return self in {FetchFailure.TIMEOUT, FetchFailure.CONNECTION, FetchFailure.TRUNCATED}
-
-
 class Conditional(_Model):
     """Validators from an earlier fetch of the same URL, for a conditional GET."""
 
@@ -106,12 +87,6 @@ class Fetched(_Model):
     @property
     def not_modified(self) -> bool:
         return self.status == 304
-
-
-class Outcome(StrEnum):
-    FOUND = "found"
-    MISSING = "missing"  # the site answered, but no report for the year was listed
-    UNREACHABLE = "unreachable"  # the site (or the report) could not be fetched
 
 
 class Candidate(_Model):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Protocol
 from urllib.parse import urlsplit
 
@@ -61,9 +61,9 @@ class Politeness:
     def host_key(url: str) -> str:
         return urlsplit(url).netloc.lower()
 
-    def slot(self, url: str) -> AsyncIterator[None]:
+    def slot(self, url: str) -> AbstractAsyncContextManager[None]:
         key = self.host_key(url)
         gate = self._gates.get(key)
         if gate is None:
             gate = self._gates[key] = _HostGate(key, self._concurrency, self._interval, self._shared)
-        return gate.slot()  # type: ignore[return-value]
+        return gate.slot()

@@ -8,7 +8,7 @@ import socket
 from urllib.parse import urlsplit
 
 from dwatch.crawlers.errors import FetchError
-from dwatch.crawlers.models import FetchFailure
+from dwatch.reports.retrieval import FetchFailure
 
 
 def host_allowed(url: str, allowed_hosts: list[str]) -> bool:
@@ -45,6 +45,7 @@ async def check_address(url: str, allow_private: bool) -> None:
         infos = await asyncio.get_running_loop().getaddrinfo(host, parts.port or 80, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
         raise FetchError(FetchFailure.CONNECTION, url, f"DNS lookup failed: {exc}") from exc
-    refused = [info[4][0] for info in infos if not _is_public(info[4][0])]
+    # An IPv4 or IPv6 socket address starts with the host's address (typeshed also allows other families' ints).
+    refused = [address for info in infos if not _is_public(address := str(info[4][0]))]
     if refused:
         raise FetchError(FetchFailure.ADDRESS_REFUSED, url, f"{host} resolves to a non-public address {refused[0]}")

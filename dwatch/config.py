@@ -40,7 +40,10 @@ class Settings(BaseModel):
         "and exports; default: http://web.host:web.port/ (set it behind a proxy or when serving on 0.0.0.0)"
     )
     crawl: FetchPolicy = Field(default_factory=FetchPolicy, description="politeness and safety of the crawler")
-    temporal: TemporalSettings = Field(default_factory=TemporalSettings, description="Temporal service and workers")
+    # Built through validation: its task queues are required fields its validator derives.
+    temporal: TemporalSettings = Field(
+        default_factory=lambda: TemporalSettings.model_validate({}), description="Temporal service and workers"
+    )
     alerts: AlertSettings = Field(default_factory=AlertSettings, description="alerts to supervisors")
     web: WebSettings = Field(default_factory=WebSettings, description="the dashboard and JSON API")
     observability: ObservabilitySettings = Field(

@@ -10,48 +10,27 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, datetime
 
-from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dwatch.crawlers.discover import discover
+from dwatch.crawlers.errors import FetchError
 from dwatch.crawlers.fetch import Fetcher
-from dwatch.crawlers.models import (
-    Conditional,
-    CrawlTarget,
-    Discovery,
-    FetchFailure,
-    FetchPolicy,
-    Outcome,
-    SiteSelectors,
-)
+from dwatch.crawlers.models import Conditional, CrawlTarget, Discovery, Fetched, FetchPolicy, SiteSelectors
+from dwatch.reports.parsers.images import report_images
 from dwatch.reports.publication import publication_date
+from dwatch.reports.retrieval import Outcome
 from dwatch.store.database import Store
-from dwatch.store.documents import FetchedDocument, found_at, record_fetch
+from dwatch.store.documents import FetchedDocument, found_at, record_fetch, with_bytes
+from dwatch.store.images import document_images, record_image
 from dwatch.store.registry.models import AgencyRow
 from dwatch.store.registry.service import agency_row
 from dwatch.store.tables import Agency, Document
+from dwatch.workflows.models import CrawlResult
 
-
-class CrawlResult(BaseModel):
-    """What one agency's crawl found, without the bytes (they are in the blob store)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    agency_id: str
-    year: int
-    outcome: Outcome
-    reason: str = ""
-    failure: FetchFailure | None = None
-    document_url: str | None = None
-    sha256: str | None = None
-    version: int | None = None
-    new_version: bool = False
-    not_modified: bool = False
-    published: date | None = None
-    insecure_tls: bool = False
+MAX_IMAGE_BYTES = 10 * 1024 * 1024  # a table image is well under 1 MB; a report may be 50
 
 
 def crawl_target(agency: AgencyRow) -> CrawlTarget:
@@ -157,6 +136,62 @@ def archive(store: Store, discovery: Discovery) -> CrawlResult:
     return result
 
 
+async def crawl_agency(store: Store, agency: AgencyRow, year: int, fetcher: Fetcher) -> CrawlResult:
+    """Discover the agency's report for `year` (conditionally, see `known_validators`) and archive it."""
+
+    def known() -> dict[str, Conditional]:
+        with store.session() as session:
+            return known_validators(session, agency.id, year)
+
+    discovery = await discover(crawl_target(agency), year, fetcher, await asyncio.to_thread(known))
+    result = await asyncio.to_thread(archive, store, discovery)
+    await fetch_images(store, agency, result, fetcher)
+    return result
+
+
+async def fetch_images(store: Store, agency: AgencyRow, result: CrawlResult, fetcher: Fetcher) -> None:
+    """Archive the images of the found HTML report (tables as <img>, read by OCR in the review) that are
+    not stored yet, through the same safe fetcher. A failure is recorded, not raised: the table stays
+    unread (IMG-01) and the image is tried again at the next crawl."""
+    sha256 = result.sha256
+    if result.outcome is not Outcome.FOUND or sha256 is None:
+        return
+
+    def pending() -> tuple[int, list[str]]:
+        with store.session() as session:
+            document = with_bytes(session, agency.id, result.year, sha256)
+            if document is None:
+                return 0, []
+            stored = {url for url, row in document_images(session, document.id).items() if row.sha256}
+            document_id, base = document.id, document.final_url
+            content_type = document.http_headers.get("content-type")
+        urls = report_images(store.blobs.get(sha256), base, content_type=content_type)
+        return document_id, [url for url in urls if url not in stored]
+
+    document_id, urls = await asyncio.to_thread(pending)
+    target = crawl_target(agency)
+
+    async def one(url: str) -> tuple[str, Fetched | FetchError]:
+        try:
+            return url, await fetcher.fetch(url, target, max_bytes=MAX_IMAGE_BYTES)
+        except FetchError as error:
+            return url, error
+
+    outcomes = await asyncio.gather(*(one(url) for url in urls))
+    if outcomes:
+        await asyncio.to_thread(_record_images, store, document_id, outcomes)
+
+
+def _record_images(store: Store, document_id: int, outcomes: list[tuple[str, Fetched | FetchError]]) -> None:
+    with store.session() as session:
+        for url, outcome in outcomes:
+            if isinstance(outcome, FetchError):
+                failure, detail = outcome.failure.value, outcome.detail
+                record_image(session, document_id, url, datetime.now(UTC), failure=failure, detail=detail)
+            elif outcome.content is not None:
+                record_image(session, document_id, url, outcome.fetched_at, sha256=store.blobs.put(outcome.content))
+
+
 async def crawl(
     store: Store,
     agencies: list[AgencyRow],
@@ -169,10 +204,10 @@ async def crawl(
     """Discover (and with `keep`, archive) every agency's report, concurrently within politeness limits."""
 
     async def one(fetcher: Fetcher, agency: AgencyRow) -> CrawlResult:
-        with store.session() as session:
-            known = known_validators(session, agency.id, year) if keep else {}
-        discovery = await discover(crawl_target(agency), year, fetcher, known)
-        result = archive(store, discovery) if keep else summarize(discovery)
+        if keep:
+            result = await crawl_agency(store, agency, year, fetcher)
+        else:
+            result = summarize(await discover(crawl_target(agency), year, fetcher, {}))
         if on_done is not None:
             on_done(result)
         return result

@@ -1,4 +1,8 @@
-"""Ops actions for the CLI and the dashboard: start a sweep, re-crawl, re-check, waive.
+"""The ops API: start a sweep, re-crawl, re-check, waive; the input check, the result and the errors.
+
+The functions here are the actions on Temporal (what the CLI calls). `Ops` is what the dashboard's
+backends offer (`dwatch.web.backends`: these functions, or the same steps in-process without Temporal);
+every action of every backend returns an `OpsResult`.
 
 Re-crawl, re-check and waive are updates of the agency-year's AgencyReport workflow, sent with
 update-with-start: the running workflow serves them, and when none is running one is started whose
@@ -16,9 +20,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import cache
-from typing import Any
+from typing import Any, Protocol
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 from temporalio.client import (
     Client,
@@ -29,13 +33,15 @@ from temporalio.client import (
 from temporalio.common import WorkflowIDConflictPolicy
 
 from dwatch.config import Settings
+from dwatch.passes import Work
 from dwatch.reports.checks.catalogue import CATALOGUE
+from dwatch.reports.compliance import latest_due_year
 from dwatch.store.database import Store
 from dwatch.store.findings import finding_by_fingerprint
 from dwatch.store.tables import Agency
 from dwatch.temporal.client import connect
 from dwatch.temporal.routing import heartbeat, task_queues
-from dwatch.workflows.agency_report import CHINA, AgencyReport
+from dwatch.workflows.agency_report import AgencyReport
 from dwatch.workflows.models import (
     AgencyReportInput,
     AgencyReportState,
@@ -65,9 +71,31 @@ class OpsInputError(Exception):
         self.message = message
 
 
-def latest_year() -> int:
-    """The newest report year that is due: last year's, published this year (Beijing time)."""
-    return datetime.now(CHINA).year - 1
+class OpsUnavailableError(Exception):
+    """The action cannot be done now: the workflow refused the update (its reason, for people), or
+    (in the dashboard's backends) Temporal could not take it."""
+
+
+class OpsResult(BaseModel):
+    """What an ops action did: the workflow that ran it and where it left the agency-year."""
+
+    workflow_id: str
+    run_id: str | None = None  # none for a waiver recorded without Temporal
+    status: str = Field(description="the compliance status after the action, or the finding's (`waived`)")
+    detail: str = ""
+
+
+class Ops(Protocol):
+    """The ops actions as a backend offers them. Each raises OpsInputError for input it refuses
+    (nothing started), OpsUnavailableError when the action cannot be done now."""
+
+    async def recrawl(self, agency_id: str, year: int, actor: str) -> OpsResult: ...
+
+    async def recheck(self, agency_id: str, year: int, actor: str) -> OpsResult: ...
+
+    async def start_sweep(self, year: int, agency_ids: list[str] | None = None) -> str: ...
+
+    async def waive(self, agency_id: str, year: int, fingerprint: str, reason: str, actor: str) -> OpsResult: ...
 
 
 @cache
@@ -81,7 +109,7 @@ def first_year() -> int:
 
 def check_year(year: int) -> None:
     """OpsInputError (out of range) unless ops can act on the reports of `year`."""
-    first, latest = first_year(), latest_year()
+    first, latest = first_year(), latest_due_year()
     if year < first:
         message = f"{year} 年度超出范围：年度报告格式自 {first} 年度起适用，可操作 {first}—{latest} 年度"
         raise OpsInputError(OpsInputKind.OUT_OF_RANGE, message)
@@ -124,13 +152,6 @@ def _validate(
         opened.close()
 
 
-class OpsResult(BaseModel):
-    workflow_id: str
-    run_id: str
-    status: str | None = None  # the compliance status after the action, "waived", or "rejected"
-    detail: str = ""
-
-
 async def start_sweep(
     settings: Settings,
     year: int,
@@ -160,7 +181,8 @@ async def start_sweep(
     return workflow_id
 
 
-# The agency-year's actions. OpsInputError: an unknown agency or finding, a year out of range (nothing started).
+# The agency-year's actions. OpsInputError: an unknown agency or finding, a year out of range (nothing
+# started); OpsUnavailableError: the workflow refused the update.
 
 
 async def recrawl(
@@ -207,7 +229,7 @@ async def sweep_progress(client: Client, workflow_id: str) -> SweepProgress:
 
 
 async def _report_update(
-    settings: Settings, agency_id: str, year: int, first: str, update: Any, request: BaseModel
+    settings: Settings, agency_id: str, year: int, first: Work, update: Any, request: BaseModel
 ) -> OpsResult:
     client = await connect(settings.temporal)
     start = WithStartWorkflowOperation(
@@ -226,15 +248,11 @@ async def _report_update(
     try:
         result = await client.execute_update_with_start_workflow(update, request, start_workflow_operation=start)
     except WorkflowUpdateFailedError as err:
-        handle: WorkflowHandle[Any, Any] = await start.workflow_handle()
-        return OpsResult(
-            workflow_id=handle.id, run_id=handle.result_run_id or "", status="rejected", detail=str(err.cause)
-        )
-    handle = await start.workflow_handle()
+        raise OpsUnavailableError(str(err.cause)) from err
     if isinstance(result, PassResult):
+        assert result.status is not None  # the update returns after its pass, which leaves a status
         return OpsResult(
-            workflow_id=result.workflow_id, run_id=result.run_id, status=result.status, detail=result.detail
+            workflow_id=result.workflow_id, run_id=result.run_id, status=result.status.value, detail=result.detail
         )
-    return OpsResult(
-        workflow_id=handle.id, run_id=handle.result_run_id or "", status=result.status, detail=result.rule_id
-    )
+    handle: WorkflowHandle[Any, Any] = await start.workflow_handle()
+    return OpsResult(workflow_id=handle.id, run_id=handle.result_run_id, status=result.status, detail=result.rule_id)

@@ -1,7 +1,7 @@
 """Reviewing an archived document: parse → check (against last year's report) → record → status.
 
 The compliance status is what supervisors sort by: missing / unreachable come from the crawl,
-unparseable from the parser, late / defective / compliant from the findings.
+unparseable from the parser, late / defective / needs_review / compliant from the findings.
 """
 
 from __future__ import annotations
@@ -10,67 +10,47 @@ import time
 from collections import Counter
 
 from opentelemetry import trace
-from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dwatch.crawlers.models import Outcome
-from dwatch.crawling import CrawlResult
 from dwatch.reports.checks import run_checks
 from dwatch.reports.checks.catalogue import CATALOGUE
 from dwatch.reports.checks.findings import CheckContext, Finding, Severity
+from dwatch.reports.checks.readability import NEEDS_REVIEW_RULES
+from dwatch.reports.compliance import ComplianceStatus, report_deadline
 from dwatch.reports.model import AnnualReport, DateSource
 from dwatch.reports.parsers import ParseError, parse_document, sniff
+from dwatch.reports.retrieval import Outcome
 from dwatch.store.database import Store
+from dwatch.store.documents import with_bytes
 from dwatch.store.findings import CheckRunInput, record_check_run
+from dwatch.store.images import image_source
 from dwatch.store.registry.models import AgencyRow
 from dwatch.store.reports import load_report, save_report
 from dwatch.store.status import record_status
-from dwatch.store.tables import ComplianceStatus, Document, Report
+from dwatch.store.tables import Document, Report
+from dwatch.workflows.models import CrawlResult, Review, RuleTally
 
 _LATE_RULE = "TIME-01"
 _tracer = trace.get_tracer(__name__)
 
 
-class RuleTally(BaseModel):
-    """How many findings one rule raised at one severity (for the metrics of the worker process)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    rule_id: str
-    severity: str
-    count: int
-
-
-class Review(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    agency_id: str
-    year: int
-    status: ComplianceStatus
-    detail: str = ""
-    document_id: int | None = None
-    report_id: int | None = None
-    check_run_id: int | None = None
-    errors: int = 0
-    warnings: int = 0
-    top_findings: list[str] = []
-    opened: int = 0
-    resolved: int = 0
-    previous_status: ComplianceStatus | None = None  # before this review: alerts fire on the change
-    # What the metrics count, recorded by the activity from this model (the review may have run in a
-    # child process): the format of the document parsed, durations, every finding by rule and severity.
-    document_format: str | None = None  # pdf, docx, html, text or unknown; None: no document was parsed
-    parse_seconds: float | None = None
-    check_seconds: float | None = None
-    findings_by_rule: list[RuleTally] = []
+def needs_review(finding: Finding) -> bool:
+    """The finding says part of the report was not (reliably) read: unreadable pages, tables as images,
+    a check resting on a low-confidence OCR cell."""
+    if finding.rule_id in NEEDS_REVIEW_RULES and finding.severity is not Severity.INFO:
+        return True
+    return bool(finding.arguments.get("low_confidence"))
 
 
 def status_of(findings: list[Finding]) -> ComplianceStatus:
+    """Late, then defective (errors), then needs review (not all of it could be read: never 合格 unread)."""
     if any(f.rule_id == _LATE_RULE and f.severity is Severity.ERROR for f in findings):
         return ComplianceStatus.LATE
     if any(f.severity is Severity.ERROR for f in findings):
         return ComplianceStatus.DEFECTIVE
+    if any(needs_review(f) for f in findings):
+        return ComplianceStatus.NEEDS_REVIEW
     return ComplianceStatus.COMPLIANT
 
 
@@ -99,7 +79,7 @@ def _context(session: Session, agency: AgencyRow, year: int, document: Document,
         agency_name=agency.name,
         published=document.published_on,
         published_source=DateSource(document.published_source) if document.published_source else None,
-        deadline=agency.deadline_for(year),
+        deadline=report_deadline(year, agency.kind, agency.deadline),
         report_year=year,
         insecure_tls=insecure_tls,
         document_version=document.version,
@@ -116,11 +96,13 @@ def review_document(
             raise KeyError(document_id)
         data = store.blobs.get(document.sha256)
         document_format = _format_of(data)
-        traced = {"agency_id": agency.id, "year": year, "format": document_format}
+        traced: dict[str, str | int] = {"agency_id": agency.id, "year": year, "format": document_format}
         started = time.perf_counter()
         with _tracer.start_as_current_span("parse", attributes=traced) as span:
             try:
-                report = parse_document(data, document.final_url, content_type=document.media_type)
+                # An <img> table is read from the image archived with the document (never fetched here).
+                images = image_source(session, store.blobs, document)
+                report = parse_document(data, document.final_url, content_type=document.media_type, images=images)
             except ParseError as exc:
                 span.set_attribute("outcome", "unparseable")
                 return Review(
@@ -180,12 +162,8 @@ def _format_of(data: bytes) -> str:
         return "unknown"
 
 
-def review_crawl(store: Store, agency: AgencyRow, crawl: CrawlResult, *, operation_key: str | None = None) -> Review:
-    """Review one crawl result (its document, or the crawl's own outcome) and record the status.
-
-    Give an `operation_key` stable across retries (e.g. workflow id + step): a retried review then
-    reports the status change it made the first time, so the alert for it is not lost.
-    """
+def review_crawl(store: Store, agency: AgencyRow, crawl: CrawlResult) -> Review:
+    """Review one crawl result (its document, or the crawl's own outcome) and record the status."""
     review = _review_crawl(store, agency, crawl)
     with store.session() as session:
         transition = record_status(
@@ -196,7 +174,6 @@ def review_crawl(store: Store, agency: AgencyRow, crawl: CrawlResult, *, operati
             review.detail or "；".join(review.top_findings),
             document_id=review.document_id,
             check_run_id=review.check_run_id,
-            operation_key=operation_key,
         )
     review.previous_status = transition.previous
     return review
@@ -207,13 +184,8 @@ def _review_crawl(store: Store, agency: AgencyRow, crawl: CrawlResult) -> Review
         status = ComplianceStatus.MISSING if crawl.outcome is Outcome.MISSING else ComplianceStatus.UNREACHABLE
         return Review(agency_id=agency.id, year=crawl.year, status=status, detail=crawl.reason)
     with store.session() as session:
-        # The document is the agency-year's version with these bytes, wherever they were found.
-        document_id = session.scalar(
-            select(Document.id)
-            .where(Document.agency_id == agency.id, Document.report_year == crawl.year, Document.sha256 == crawl.sha256)
-            .order_by(Document.version.desc())
-            .limit(1)
-        )
+        document = with_bytes(session, agency.id, crawl.year, crawl.sha256)
+        document_id = document.id if document is not None else None
     if document_id is None:
         return Review(
             agency_id=agency.id, year=crawl.year, status=ComplianceStatus.UNREACHABLE, detail="document not archived"

@@ -31,11 +31,6 @@ def normalize(text: str) -> str:
     return folded
 
 
-def squash(text: str) -> str:
-    """Whitespace-only clean-up for display: collapse runs, drop padding (NBSP, EN SPACE, U+3000)."""
-    return _WHITESPACE.sub(" ", text).strip()
-
-
 class MatchQuality(StrEnum):
     EXACT = "exact"  # equal after normalisation
     VARIANT = "variant"  # a listed variant, or equal but for punctuation/number style

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from dwatch.reports.model import Artifact, DateEvidence, Diagnostic
+from dwatch.reports.model import Artifact, DateEvidence, Diagnostic, TitleSource
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +20,7 @@ class Fragment:
     text: str
     x0: float | None = None  # left and right edge on the page, for grid=False lines
     x1: float | None = None
+    confidence: float | None = None  # read by OCR from an image: the recogniser's confidence, 0-1
 
     @property
     def x_center(self) -> float | None:
@@ -45,12 +46,29 @@ class Line:
         return cls((Fragment(text),), page=page, line_no=line_no)
 
 
+@dataclass(frozen=True, slots=True)
+class TitleHint:
+    """A title as the document's container states it (a page's heading, meta tags, <title>), unjudged."""
+
+    source: TitleSource
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ImageRef:
+    """An image in the body (HTML <img>): its source and where it stands (before line index `at`)."""
+
+    src: str
+    at: int
+
+
 @dataclass
 class Layout:
     lines: list[Line] = field(default_factory=list)
-    title_hint: str | None = None  # e.g. an HTML <meta name="ArticleTitle"> or <title>
+    title_hints: list[TitleHint] = field(default_factory=list)  # the assembler judges and ranks them
     dates: list[DateEvidence] = field(default_factory=list)
     artifacts: list[Artifact] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     # Images seen where tables should be (HTML <img> in the body, PDF pages without text).
     image_count: int = 0
+    images: list[ImageRef] = field(default_factory=list)  # HTML <img>s in order, for OCR

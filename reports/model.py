@@ -4,20 +4,22 @@ Every table cell keeps its raw text, its reading (`numbers.CellKind`) and where 
 finding can quote the evidence and point at the exact cell. Rows the document lacks stay in the
 model (as `missing`), rows it has beyond the template go to `extra_rows`: nothing is dropped.
 `dwatch parse --json-schema` prints the JSON schema of `AnnualReport`.
+`schema_version` changes only when stored reports would no longer load: a field added with a
+default (as `title_source` was) keeps it, since every stored 1.0 report still validates.
 """
 
 from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import Literal
+from typing import Final, Literal
 
 from dwatch.reports.labels import MatchQuality, NumberingStyle
 from dwatch.reports.numbers import CellKind
-from dwatch.reports.template import ReportFormat
+from dwatch.reports.template import ReportFormat, TableId
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION: Final = "1.0"
 
 
 class _Model(BaseModel):
@@ -41,6 +43,8 @@ class Cell(_Model):
     kind: CellKind
     value: int | float | None = None
     approx_value: float | None = Field(default=None, description="interpreted value of an approximation")
+    ocr: bool = Field(default=False, description="read by OCR from an image (a scanned page, an <img> table)")
+    confidence: float | None = Field(default=None, description="the OCR recogniser's confidence (0-1) when `ocr`")
     location: Location = Field(default_factory=Location)
 
 
@@ -66,7 +70,7 @@ class TableRow(_Model):
 
 
 class Table(_Model):
-    table_id: Literal["table2", "table3", "table4"]
+    table_id: TableId
     found: bool = False
     layout: ReportFormat = ReportFormat.F2021
     headers: list[LabelMatch] = Field(default_factory=list)
@@ -136,6 +140,15 @@ class DateEvidence(_Model):
     raw: str
 
 
+class TitleSource(StrEnum):
+    """Where the title was read, strongest first (the assembler takes the strongest that reads as a title)."""
+
+    HEADING = "heading"  # the article's heading on the page (HTML <h1>, .article_title, …)
+    META = "meta"  # <meta name="ArticleTitle"> or og:title
+    PAGE_TITLE = "page-title"  # <title>, the site's name stripped
+    FIRST_LINES = "first-lines"  # the document's own first line(s)
+
+
 class SourceInfo(_Model):
     name: str = Field(description="file name or URL")
     sha256: str
@@ -147,7 +160,8 @@ class AnnualReport(_Model):
     schema_version: Literal["1.0"] = SCHEMA_VERSION
     source: SourceInfo
     title: str | None = None
-    agency: str | None = None
+    title_source: TitleSource | None = Field(default=None, description="where the title was read")
+    agency: str | None = Field(default=None, description="the title's agency: its text before the year")
     year: int | None = None
     format: ReportFormat = ReportFormat.UNKNOWN
     format_evidence: list[str] = Field(default_factory=list)

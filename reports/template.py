@@ -10,6 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Literal
+
+# The template's tables 二, 三 and 四, as the report model and the checks name them.
+TableId = Literal["table2", "table3", "table4"]
 
 
 class ReportFormat(StrEnum):
@@ -66,7 +70,7 @@ class RowSpec:
 
 @dataclass(frozen=True)
 class TableSpec:
-    table_id: str
+    table_id: TableId
     section_id: str
     rows: tuple[RowSpec, ...]
     # Every non-row label that must appear: captions, header cells, column heads, notes.
@@ -202,6 +206,3 @@ SIGNATURES_PRE2019: tuple[str, ...] = (
     "政府信息公开的收费及减免情况",
     "因政府信息公开申请行政复议、提起行政诉讼的情况",
 )
-
-# Statutory deadlines (条例第四十九条): (month, day) by agency kind.
-STATUTORY_DEADLINE = {"department": (1, 31), "government": (3, 31)}

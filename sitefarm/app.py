@@ -135,7 +135,7 @@ class FarmApp:
             lines.append(f"Disallow: {listing_path(agency, 0).rsplit('/', 1)[0]}/")
         return Response(200, "\n".join(lines).encode(), {"Content-Type": "text/plain"})
 
-    def _serve_route(self, route: _Route, request: Request, port: int) -> Response:
+    def _serve_route(self, route: _Route, request: Request, port: str) -> Response:
         agency = route.agency
         if route.kind == "listing":
             if agency.scenario is Scenario.HANGING:

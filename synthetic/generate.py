@@ -15,10 +15,10 @@ from typing import Literal
 
 from dwatch.demo.synthetic import vocab
 from dwatch.demo.synthetic.content import SyntheticReport
-from dwatch.reports.template import SECTIONS, STATUTORY_DEADLINE, T3_RESULT_ROWS, TABLE2_2019, TABLE2_2021
+from dwatch.reports.compliance import AgencyKind, report_deadline
+from dwatch.reports.template import SECTIONS, T3_RESULT_ROWS, TABLE2_2019, TABLE2_2021
 from hypothesis import strategies as st
 
-AgencyKind = Literal["department", "government"]
 YEARS = range(2019, 2025)
 _APPLICANT_WEIGHTS = (80, 8, 1, 2, 5, 4)  # 自然人 dominate; 科研机构 are rare
 # How results spread over R03..R23: disclosed, partly disclosed, 不掌握 and 不予处理 dominate.
@@ -31,7 +31,7 @@ def generate(
     seed: int, *, agency_kind: AgencyKind | None = None, year: int | None = None, agency: str | None = None
 ) -> SyntheticReport:
     rng = random.Random(seed)
-    kind: AgencyKind = agency_kind or rng.choice(("department", "department", "government"))
+    kind: AgencyKind = agency_kind if agency_kind else rng.choice(("department", "department", "government"))
     year = year if year is not None else rng.choice((2021, 2022, 2023, 2023, 2024, 2024, 2020))
     place, slug, level = rng.choice(vocab.PLACES)
     if agency is None:
@@ -40,7 +40,7 @@ def generate(
         else:
             agency = place + rng.choice(vocab.DEPARTMENTS)
     may_make_rules = kind == "government" and level == "市" and agency == f"{place}人民政府"
-    layout = "2019" if year < 2021 else "2021"
+    layout: Literal["2019", "2021"] = "2019" if year < 2021 else "2021"
 
     table3 = _table3(rng, big=kind == "government")
     table4 = _table4(rng, active=rng.random() < (0.6 if kind == "government" else 0.3))
@@ -167,8 +167,9 @@ def _table2_2019(rng: random.Random) -> dict[str, dict[str, str]]:
 
 
 def _published(rng: random.Random, kind: AgencyKind, year: int) -> date:
-    month, day = STATUTORY_DEADLINE[kind]
-    deadline = date(year + 1, month, day)
+    deadline = report_deadline(year, kind)
+    if deadline is None:
+        raise ValueError(f"no statutory deadline applies to the reports on {year}")
     return deadline - timedelta(days=rng.randint(0, 25))
 
 
@@ -234,14 +235,17 @@ class _Facts:
 
     def overview(self) -> str:
         rng = self.rng
+        active: tuple[str, ...]  # the layouts have different numbers of phrasings
         if self.layout == "2019":
             rules, active = self.table2["规范性文件"]["本年新制作数量"], vocab.ACTIVE_2019
         else:
             rules, active = self.table2["行政规范性文件"]["本年制发件数"], vocab.ACTIVE
         items = rng.randint(40, 6000)
+        policies, readings = rng.randint(1, items), rng.randint(0, 60)
         paragraphs = [
             self.pick(vocab.S1_OPENINGS),
-            self.pick(active, items=items, policies=rng.randint(1, items), rules=rules, readings=rng.randint(0, 60)),
+            # A total with its enumerated parts adds up (N-03).
+            self.pick(active, items=items, policies=policies, others=items - policies, rules=rules, readings=readings),
             self.applications(),
             self.pick(vocab.MANAGEMENT, audited=rng.randint(items, items * 2)),
             self.pick(vocab.PLATFORM, updates=rng.randint(20, 3000), media=rng.randint(0, 9000)),

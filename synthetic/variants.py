@@ -48,6 +48,14 @@ def table3_2019(report: SyntheticReport) -> SyntheticReport:
     return report.model_copy(update={"table3": table3, "table3_extra_rows": [*report.table3_extra_rows, *extra]})
 
 
+def approximate_table2(report: SyntheticReport, row_id: str = "行政许可", raw: str = "3.2万") -> SyntheticReport:
+    """A table 二 count written as an approximation, as huaihua-jiaojing-2023.txt writes "25.1万"."""
+    column = report.table2_spec.row(row_id).columns[-1]
+    table2 = {rid: dict(cells) for rid, cells in report.table2.items()}
+    table2[row_id][column] = raw
+    return report.model_copy(update={"table2": table2})
+
+
 def label_deviation(report: SyntheticReport, row_id: str) -> SyntheticReport:
     return report.model_copy(update={"table3_labels": {**report.table3_labels, row_id: LABEL_DEVIATIONS[row_id]}})
 

@@ -80,7 +80,7 @@ S1_OPENINGS = (
 ACTIVE = (
     "（一）主动公开。全年通过门户网站主动公开政府信息{items}条，其中政策文件{policies}条，制发行政规范性文件{rules}件，发布政策解读{readings}篇。",
     "（一）主动公开政府信息情况。{year}年共主动公开各类政府信息{items}条，制发行政规范性文件{rules}件，同步发布政策解读材料{readings}篇，重点领域信息公开{policies}条。",
-    "（一）主动公开方面。本年度累计发布政府信息{items}条，其中重点领域信息{policies}条，制发行政规范性文件{rules}件，开展政策解读{readings}次。",
+    "（一）主动公开方面。本年度累计发布政府信息{items}条，其中重点领域信息{policies}条、其他政府信息{others}条。制发行政规范性文件{rules}件，开展政策解读{readings}次。",
 )
 ACTIVE_2019 = (
     "（一）主动公开。全年通过门户网站主动公开政府信息{items}条，新制作规范性文件{rules}件，发布政策解读{readings}篇，重点领域信息公开{policies}条。",

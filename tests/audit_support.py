@@ -7,11 +7,10 @@ import asyncio
 
 from dwatch.activities.review import review_and_link
 from dwatch.activities.runs import RunActivities
-from dwatch.crawlers.models import Outcome
-from dwatch.workflows.models import ReviewRequest, RunRef, report_workflow_id
+from dwatch.reports.retrieval import Outcome
+from dwatch.workflows.models import CrawlResult, ReviewRequest, RunRef, report_workflow_id
 from temporalio.testing import ActivityEnvironment
 
-from dwatch.crawling import CrawlResult
 from dwatch.store.database import Store
 from dwatch.store.notifications import NotificationRequest, create_notification, record_attempt
 from dwatch.store.runs import finish_run, link_agency_years, start_run

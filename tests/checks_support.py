@@ -1,11 +1,9 @@
-"""Shared helpers of the check tests: parsing corpus and synthetic documents once, and finding lookups."""
+"""Shared helpers of the check tests: checking synthetic documents, and finding lookups."""
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
-from corpus import CORPUS
 from dwatch.demo.synthetic.content import SyntheticReport
 from dwatch.demo.synthetic.render import Format, render
 from dwatch.reports.checks import CheckContext, Finding, Severity, run_checks
@@ -15,11 +13,6 @@ from dwatch.reports.parsers import parse_document
 FORMATS = list(Format)
 
 
-@cache
-def corpus_report(name: str) -> AnnualReport:
-    return parse_document((CORPUS / name).read_bytes(), name)
-
-
 def parse(report: SyntheticReport, fmt: Format) -> AnnualReport:
     return parse_document(render(report, fmt), f"synthetic.{fmt.value}")
 
@@ -27,6 +20,12 @@ def parse(report: SyntheticReport, fmt: Format) -> AnnualReport:
 def check(report: SyntheticReport, fmt: Format, previous: AnnualReport | None = None) -> list[Finding]:
     context = CheckContext(published=report.published, agency_kind=report.agency_kind)
     return run_checks(parse(report, fmt), previous, context)
+
+
+def with_text(report: AnnualReport, section_id: str, text: str) -> AnnualReport:
+    """`report` with one section saying `text`: narrative phrasings checked without rendering a document."""
+    sections = [s.model_copy(update={"text": text}) if s.section_id == section_id else s for s in report.sections]
+    return report.model_copy(update={"sections": sections})
 
 
 def errors(findings: list[Finding]) -> list[Finding]:

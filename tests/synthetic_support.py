@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from typing import get_args
 
 from corpus import mismatches
 from dwatch.demo.synthetic.content import SyntheticReport
 from dwatch.demo.synthetic.render import Format, RenderOptions, render
+from dwatch.demo.synthetic.render.options import Table2Cells
 from dwatch.reports.model import AnnualReport
 from dwatch.reports.parsers import parse_document
 from hypothesis import strategies as st
@@ -23,6 +25,7 @@ def render_options(fmt: Format) -> st.SearchStrategy[RenderOptions]:
         page_break_in_table3=st.booleans() if fmt is Format.PDF else st.just(False),
         header_line_breaks=st.booleans(),
         split_title=st.booleans(),
+        table2_cells=st.sampled_from(get_args(Table2Cells)),
     )
 
 

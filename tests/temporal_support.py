@@ -21,8 +21,9 @@ from sqlalchemy.orm import Session
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from dwatch.alerts.inbox import arrived_twice, read_inbox
+from dwatch.alerts.inbox import read_inbox
 from dwatch.config import Settings
+from dwatch.demo.inbox import arrived_twice
 from dwatch.store.database import Store
 from dwatch.store.tables import AgencyStatus
 from dwatch.temporal.client import connect

@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from checks_support import FORMATS, at, check, parse
+from checks_support import FORMATS, at, check, parse, with_text
 from dwatch.demo.synthetic.content import SyntheticReport
 from dwatch.demo.synthetic.generate import fold_2019_other, generate
 from dwatch.demo.synthetic.render import Format
@@ -137,6 +137,13 @@ CASES: list[Case] = [
         {"section": "S1"},
     ),
     ("N-02", _unpaid_fee_unreported, {"section": "S6", "row": "R22"}),
+    (
+        "N-03",
+        lambda r: _section(
+            r, "S1", "全年共发布政务信息120条，其中政策文件40条、工作动态35条、通知公告30条。", append=True
+        ),
+        {"section": "S1"},
+    ),
     ("ACC-01", lambda r: _section(r, "S1", "全年发布信息3千余条。", append=True), {"section": "S1"}),
     ("S5-01", lambda r: _section(r, "S5", "无。"), {"section": "S5"}),
     ("S6-01", lambda r: _section(r, "S6", "无"), {"section": "S6"}),
@@ -180,6 +187,24 @@ def test_late_publication(fmt: Format) -> None:
     assert finding.arguments["deadline"] == "2024-01-31"
     on_time = run_checks(report, context=CheckContext(published=BASE.published, agency_kind="department"))
     assert not at(on_time, "TIME-01")
+
+
+@pytest.mark.parametrize(
+    ("text", "total", "parts"),
+    [
+        ("共发布信息100条，包括通知公告60条、政策文件30条。", 100, [60, 30]),
+        ("全年受理申请10件，分别为自然人申请8件、法人申请3件。", 10, [8, 3]),
+        ("全年公开信息80条，其中机构信息10条；财政信息20条；其他信息45条。", 80, [10, 20, 45]),
+    ],
+)
+def test_total_and_the_sum_of_its_parts(text: str, total: int, parts: list[int]) -> None:
+    (finding,) = at(run_checks(with_text(parse(BASE, Format.TEXT), "S1", text)), "N-03", section="S1")
+    assert (finding.arguments["total"], finding.arguments["parts"], finding.arguments["sum"]) == (
+        total,
+        parts,
+        sum(parts),
+    )
+    assert finding.evidence == text.removesuffix("。")
 
 
 def _stable(findings: list[Finding]) -> set[tuple[str, str]]:

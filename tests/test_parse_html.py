@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from corpus import mismatches
-from dwatch.reports.model import DateSource
+from dwatch.reports.model import DateSource, TitleSource
 from dwatch.reports.parsers import parse_document
 from dwatch.reports.parsers.html import extract
 from dwatch.reports.parsers.limits import DEFAULT_LIMITS
@@ -142,7 +142,9 @@ def test_visible_date_labels_in_chinese_form() -> None:
         head='<meta name="publishdate" content="2023/02/01"><meta name="ArticleTitle" content="某局2022年政府信息公开工作年度报告">',
     )
     layout = extract(page.encode(), DEFAULT_LIMITS)
-    assert layout.title_hint == "某局2022年政府信息公开工作年度报告"
+    assert [(h.source, h.text) for h in layout.title_hints] == [
+        (TitleSource.META, "某局2022年政府信息公开工作年度报告")
+    ]
     assert [(d.source, d.value, d.raw) for d in layout.dates] == [
         (DateSource.META, date(2023, 2, 1), "2023/02/01"),
         (DateSource.VISIBLE, date(2023, 1, 31), "发布时间：2023年01月31日"),

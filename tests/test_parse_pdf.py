@@ -249,3 +249,20 @@ def test_lone_table_row_and_framed_text() -> None:
         (["行政事业性收费", "0.5"], True),
         (["方框内的说明文字"], False),
     ]
+
+
+def test_huge_ruled_grid_is_bounded_and_its_text_kept() -> None:
+    # 240 × 240 crossing rules a page (57,600 boxes): a drawing, not a form; its text is read as prose.
+    def grid(canvas: Canvas) -> None:
+        canvas.drawString(60, HEIGHT - 40, TITLE)
+        for i in range(240):
+            canvas.line(40, 40 + 3 * i, 760, 40 + 3 * i)
+            canvas.line(40 + 3 * i, 40, 40 + 3 * i, 760)
+        canvas.drawString(100, 400, "网格中的文字")
+
+    data = make_pdf(*[grid] * 20)
+    started = time.monotonic()
+    layout = pdf.extract(data, DEFAULT_LIMITS)
+    assert time.monotonic() - started < 10  # a guard against runaway work (was ~1.4 s a page), not a benchmark
+    assert [ln.text for ln in layout.lines[:2]] == [TITLE, "网格中的文字"]
+    assert not any(ln.in_table for ln in layout.lines)

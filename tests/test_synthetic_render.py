@@ -12,7 +12,10 @@ from corpus import CORPUS
 from docx.oxml.ns import qn
 from dwatch.demo.synthetic.generate import generate
 from dwatch.demo.synthetic.render import Format, RenderOptions, render
-from dwatch.demo.synthetic.variants import table3_2019
+from dwatch.demo.synthetic.render.options import Table2Cells
+from dwatch.demo.synthetic.variants import approximate_table2, table3_2019
+from dwatch.reports.parsers import pdf
+from dwatch.reports.parsers.limits import DEFAULT_LIMITS
 
 
 def _table3_header(text: str) -> list[str]:
@@ -106,3 +109,28 @@ def test_options_change_cells() -> None:
     report = generate(1).model_copy(update={"table4": ["1234"] * 4 + ["4936"] + ["0"] * 10})
     text = render(report, Format.TEXT, RenderOptions(thousands_separators=True, fullwidth_digits=True)).decode()
     assert "\t１，２３４\n" in text and "\t４，９３６\n" in text
+
+
+_LICENCE_ROW = {
+    "merged": ["行政许可", "3.2万"],
+    "unmerged": ["行政许可", "3.2万", "", ""],
+    "value-last": ["行政许可", "", "", "3.2万"],
+}
+
+
+@pytest.mark.parametrize("layout", list(_LICENCE_ROW))
+def test_table2_cell_layouts_are_real_cells(layout: Table2Cells) -> None:
+    # The row's cells as each format holds them: one spanning cell, or four with the spare ones blank.
+    report, options = approximate_table2(generate(3, year=2023)), RenderOptions(table2_cells=layout)
+    want = _LICENCE_ROW[layout]
+    text = render(report, Format.TEXT, options).decode()
+    start = text.index("\t行政许可\n")
+    assert text[start:].split("\n\n")[0].split("\n") == ["\t" + c for c in want]
+    page = render(report, Format.HTML, options).decode()
+    row = next(tr for tr in re.findall(r"<tr>(.*?)</tr>", page) if ">行政许可<" in tr)
+    assert [c.replace("&nbsp;", "") for c in re.findall(r"<p>(.*?)</p>", row)] == want
+    table = docx.Document(io.BytesIO(render(report, Format.DOCX, options))).tables[0]._tbl
+    rows = [["".join(t.text or "" for t in tc.iter(qn("w:t"))) for tc in tr.tc_lst] for tr in table.tr_lst]
+    assert next(row for row in rows if row[0] == "行政许可") == want
+    lines = pdf.extract(render(report, Format.PDF, options), DEFAULT_LIMITS).lines
+    assert next([f.text for f in ln.fragments] for ln in lines if ln.fragments[0].text == "行政许可") == want

@@ -6,13 +6,18 @@ pinned below as fixed, minimal reproductions marked xfail, with the reason.
 
 from __future__ import annotations
 
+from typing import get_args
+
 import pytest
 from dwatch.demo.synthetic.generate import generate
-from dwatch.demo.synthetic.render import Format, RenderOptions
-from dwatch.demo.synthetic.variants import LABEL_DEVIATIONS, label_deviation, varied_reports
+from dwatch.demo.synthetic.render import Format, RenderOptions, render
+from dwatch.demo.synthetic.render.options import Table2Cells
+from dwatch.demo.synthetic.variants import LABEL_DEVIATIONS, approximate_table2, label_deviation, varied_reports
+from dwatch.reports.checks import CheckContext, run_checks
+from dwatch.reports.parsers import parse_document
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from synthetic_support import render_options, roundtrip
+from synthetic_support import problems, render_options, roundtrip
 
 _SETTINGS = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
 
@@ -73,3 +78,35 @@ def test_pdf_fullwidth_digits() -> None:
 @pytest.mark.parametrize("fmt", list(Format), ids=str)
 def test_short_r04_label_is_matched(fmt: Format) -> None:
     assert roundtrip(label_deviation(generate(0), "R04"), fmt, RenderOptions(), prose=False) == []
+
+
+# Table 二 in every grid layout: the template's merged value cells, and a Word table keeping them as
+# separate cells, spare ones blank, with the figure first or last. 2023 and 2020 reports cover both
+# template years; one cell holds an approximation, which T2-02 must report, not a blank.
+_TABLE2_REPORTS = {
+    "2021": approximate_table2(generate(3, agency_kind="department", year=2023)),
+    "2019": generate(0, year=2020),
+}
+
+
+@pytest.mark.parametrize("layout", get_args(Table2Cells))
+@pytest.mark.parametrize("year", list(_TABLE2_REPORTS))
+@pytest.mark.parametrize("fmt", list(Format), ids=str)
+def test_table2_cell_layouts_are_read_exactly(fmt: Format, year: str, layout: Table2Cells) -> None:
+    report = _TABLE2_REPORTS[year]
+    parsed = parse_document(render(report, fmt, RenderOptions(table2_cells=layout)), f"synthetic.{fmt.value}")
+    assert problems(report, parsed, fmt, prose=False) == []
+    assert [d.message for d in parsed.diagnostics if d.code.startswith("PARSE-CELL")] == []
+
+
+@pytest.mark.parametrize("layout", get_args(Table2Cells))
+@pytest.mark.parametrize("fmt", list(Format), ids=str)
+def test_table2_approximation_is_reported_in_every_layout(fmt: Format, layout: Table2Cells) -> None:
+    report = _TABLE2_REPORTS["2021"]
+    parsed = parse_document(render(report, fmt, RenderOptions(table2_cells=layout)), f"synthetic.{fmt.value}")
+    findings = run_checks(parsed, context=CheckContext(published=report.published, agency_kind=report.agency_kind))
+    where = {"table": "table2", "row": "行政许可", "column": "本年处理决定数量"}
+    (t202,) = [f for f in findings if f.rule_id == "T2-02"]
+    assert {k: getattr(t202.location, k) for k in where} == where
+    assert "3.2万" in t202.message_zh
+    assert not [f for f in findings if f.location.row == "行政许可" and f.rule_id != "T2-02"]

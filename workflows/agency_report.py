@@ -17,26 +17,30 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, FailureError
 
 with workflow.unsafe.imports_passed_through():
-    from dwatch.activities.alerts import AlertActivities
-    from dwatch.activities.crawl import CrawlActivities
-    from dwatch.activities.report import ReportActivities
-    from dwatch.activities.review import ReviewActivities
-    from dwatch.activities.runs import RunActivities
+    from dwatch.reports.compliance import CHINA, ComplianceStatus, latest_due_year
     from dwatch.workflows.models import (
         AGENCY_ID,
-        CHINA,
+        AGENCY_INFO,
+        ALERT,
+        BEGIN_RUN,
         COMPLIANCE_STATUS,
+        CRAWL,
+        END_RUN,
+        ESCALATE,
+        LATEST_DOCUMENT,
+        POLL_MISSING,
         REGION,
         REPORT_YEAR,
+        REVIEW,
         SUPERVISOR_ID,
         SWEEPS_MEMO,
+        WAIVE,
         AgencyInfo,
         AgencyOutcome,
         AgencyReportInput,
         AgencyReportState,
         AgencyYear,
         AlertRequest,
-        ComplianceStatus,
         CrawlRequest,
         CrawlResult,
         EscalationRequest,
@@ -86,11 +90,9 @@ class AgencyReport:
         ref = RunRef(
             workflow_id=info.workflow_id, run_id=info.run_id, kind="report", agency_id=input.agency_id, year=input.year
         )
-        self._run_pk = await self._store(RunActivities.begin_run, ref)
+        self._run_pk = await self._store(BEGIN_RUN, ref)
         try:
-            agency = await self._store(
-                ReportActivities.agency_info, AgencyYear(agency_id=input.agency_id, year=input.year)
-            )
+            agency = await self._store(AGENCY_INFO, AgencyYear(agency_id=input.agency_id, year=input.year))
             workflow.upsert_search_attributes(
                 [
                     AGENCY_ID.value_set(agency.agency_id),
@@ -131,15 +133,12 @@ class AgencyReport:
         key = AgencyYear(agency_id=self._input.agency_id, year=self._input.year)
         request = CrawlRequest(agency_id=key.agency_id, year=key.year, run_pk=self._run_pk)
         if crawl is None and work == "recheck":
-            crawl = await self._store(ReportActivities.latest_document, key)
+            crawl = await self._store(LATEST_DOCUMENT, key)
         if crawl is None:
             self._state.phase = "crawling"
-            crawl = await workflow.execute_activity_method(
-                CrawlActivities.crawl, request, **self._options(_CRAWL, queue="crawl")
-            )
+            crawl = await CRAWL.execute(request, **self._options(_CRAWL, queue="crawl"))
         self._state.phase = "checking"
-        review = await workflow.execute_activity_method(
-            ReviewActivities.review,
+        review = await REVIEW.execute(
             ReviewRequest(agency_id=key.agency_id, year=key.year, run_pk=self._run_pk, crawl=crawl),
             **self._options(_REVIEW, queue="review"),
         )
@@ -148,8 +147,7 @@ class AgencyReport:
         review = review.model_copy(update={"previous_status": self._state.status})
         self._state.phase = "alerting"
         info = workflow.info()
-        self._state.alerts_sent += await workflow.execute_activity_method(
-            AlertActivities.alert,
+        self._state.alerts_sent += await ALERT.execute(
             AlertRequest(
                 agency_id=key.agency_id,
                 year=key.year,
@@ -178,8 +176,7 @@ class AgencyReport:
 
     async def _poll(self, agency: AgencyInfo, grace_end: datetime) -> None:
         self._state.phase, self._state.polling_until = "polling", agency.escalate_on
-        poll = workflow.start_activity_method(
-            CrawlActivities.poll_missing,
+        poll = POLL_MISSING.start(
             CrawlRequest(agency_id=agency.agency_id, year=self._input.year, run_pk=self._run_pk),
             start_to_close_timeout=_CRAWL["start_to_close_timeout"],
             **self._options({}, queue="crawl"),
@@ -212,8 +209,7 @@ class AgencyReport:
         self._state.phase = "escalating"
         # Each workflow escalates its own agency; the key (agency, parent, period) makes a retried or
         # re-run escalation find it sent.
-        await workflow.execute_activity_method(
-            AlertActivities.escalate,
+        await ESCALATE.execute(
             EscalationRequest(
                 year=self._input.year,
                 agency_id=self._input.agency_id,
@@ -236,7 +232,7 @@ class AgencyReport:
 
     async def _end(self, status: Literal["completed", "failed"], error: str | None = None) -> None:
         end = RunEnd(run_pk=self._run_pk, status=status, error=error)
-        await self._store(RunActivities.end_run, end)
+        await self._store(END_RUN, end)
 
     def _options(self, options: dict[str, Any], queue: Literal["crawl", "review"] | None = None) -> dict[str, Any]:
         options = {**options, "heartbeat_timeout": self._input.heartbeat}
@@ -281,8 +277,8 @@ class AgencyReport:
         return await self._request("crawl")
 
     @recrawl.validator
-    def _validate_recrawl(self, _request: RecrawlRequest) -> None:
-        if self._input.year >= workflow.now().astimezone(CHINA).year:
+    def _validate_recrawl(self, request: RecrawlRequest) -> None:  # noqa: ARG002 - the update's signature, names included
+        if self._input.year > latest_due_year(workflow.now()):
             raise ValueError(f"{self._input.year} 年度尚未结束，还没有年度报告可抓取")
 
     @workflow.update
@@ -291,14 +287,14 @@ class AgencyReport:
         return await self._request("recheck")
 
     @recheck.validator
-    def _validate_recheck(self, _request: RecheckRequest) -> None:
+    def _validate_recheck(self, request: RecheckRequest) -> None:  # noqa: ARG002 - the update's signature, names included
         if self._state.passes and self._state.document_sha256 is None:
             raise ValueError("尚无已归档的报告，无法重新检查；请先重新抓取")
 
     @workflow.update
     async def waive(self, request: WaiveRequest) -> WaiveResult:
         result = await self._store(
-            ReportActivities.waive,
+            WAIVE,
             WaiveActivityInput(agency_id=self._input.agency_id, year=self._input.year, **request.model_dump()),
         )
         self._state.waived.append(result.fingerprint)

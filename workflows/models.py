@@ -1,28 +1,25 @@
-"""Inputs, query models and update payloads of the workflows: small, JSON, pydantic.
+"""Inputs, query models and update payloads of the workflows, the results of the services their
+activities call, and the activities by name: small, JSON, pydantic.
 
-Documents never appear here: a report travels as the sha256 of its archived bytes. Every model
-adds fields with defaults only, so running workflows keep deserialising their histories.
+Workflow code imports only this, the domain (`dwatch.reports`), temporalio, pydantic and the stdlib
+(tests/test_import_graph.py): the services and the activities sit above the workflows and import
+their models from here. Documents never appear here: a report travels as the sha256 of its archived
+bytes. Every model adds fields with defaults only, so running workflows keep deserialising their
+histories.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
-from typing import Literal
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, Generic, Literal, TypeVar
 
+from dwatch.reports.compliance import MM_DD, AgencyKind, ComplianceStatus
+from dwatch.reports.retrieval import FetchFailure, Outcome
 from pydantic import BaseModel, ConfigDict, Field
 from temporalio import workflow
 from temporalio.common import SearchAttributeKey
-
-# The result models of the application services are the activities' results, unchanged. Their modules
-# define classes only at import; passing them through the sandbox loads them once per worker.
-with workflow.unsafe.imports_passed_through():
-    from dwatch.crawling import CrawlResult
-    from dwatch.review import Review
-    from dwatch.store.tables import ComplianceStatus
-
-# Deadlines, grace periods and digest periods are calendar days in China (no daylight saving: a fixed
-# offset is exact). Shared by the workflows and the activities they call.
-CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 # Search attributes auditors filter on in the Temporal UI (registered by `dwatch.temporal.search`).
 AGENCY_ID = SearchAttributeKey.for_keyword("AgencyId")
@@ -44,6 +41,56 @@ def report_workflow_id(agency_id: str, year: int) -> str:
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+# --- Results of the application services (`dwatch.crawling`, `dwatch.review`) --------------------
+
+
+class CrawlResult(_Model):
+    """What one agency's crawl found, without the bytes (they are in the blob store)."""
+
+    agency_id: str
+    year: int
+    outcome: Outcome
+    reason: str = ""
+    failure: FetchFailure | None = None
+    document_url: str | None = None
+    sha256: str | None = None
+    version: int | None = None
+    new_version: bool = False
+    not_modified: bool = False
+    published: date | None = None
+    insecure_tls: bool = False
+
+
+class RuleTally(_Model):
+    """How many findings one rule raised at one severity (for the metrics of the worker process)."""
+
+    rule_id: str
+    severity: str
+    count: int
+
+
+class Review(_Model):
+    agency_id: str
+    year: int
+    status: ComplianceStatus
+    detail: str = ""
+    document_id: int | None = None
+    report_id: int | None = None
+    check_run_id: int | None = None
+    errors: int = 0
+    warnings: int = 0
+    top_findings: list[str] = []
+    opened: int = 0
+    resolved: int = 0
+    previous_status: ComplianceStatus | None = None  # before this review: alerts fire on the change
+    # What the metrics count, recorded by the activity from this model (the review may have run in a
+    # child process): the format of the document parsed, durations, every finding by rule and severity.
+    document_format: str | None = None  # pdf, docx, html, text or unknown; None: no document was parsed
+    parse_seconds: float | None = None
+    check_seconds: float | None = None
+    findings_by_rule: list[RuleTally] = []
 
 
 # --- AgencyReport ---------------------------------------------------------------------------------
@@ -196,8 +243,8 @@ class SweepScope(_Model):
     or the active ones of `kind` that keep the statutory deadline; or, with nothing set, all active ones."""
 
     agency_ids: list[str] | None = None
-    kind: Literal["department", "government"] | None = None
-    deadline: str | None = Field(default=None, pattern=r"^\d\d-\d\d$", description="a local deadline MM-DD")
+    kind: AgencyKind | None = None
+    deadline: str | None = Field(default=None, pattern=MM_DD, description="a local deadline MM-DD")
 
     def label(self) -> str:
         if self.agency_ids:
@@ -268,3 +315,46 @@ class SweepProgress(_Model):
     runs: int = 1
     finished: bool = False
     digest_sent: int = 0
+
+
+# --- Activities -----------------------------------------------------------------------------------
+
+Arg = TypeVar("Arg")
+Result = TypeVar("Result")
+
+
+@dataclass(frozen=True)
+class ActivityType(Generic[Arg, Result]):
+    """An activity as the workflows call it: by its type name, so workflow code never imports the
+    activities (they sit on the services). `name` is what the activity's `@activity.defn` registers
+    and what histories record: renaming one breaks every running workflow that calls it."""
+
+    name: str
+    result: Any  # the result's type hint, for the data converter
+
+    def execute(self, arg: Arg, **options: Any) -> Awaitable[Result]:
+        return workflow.execute_activity(self.name, arg, result_type=self.result, **options)
+
+    def start(self, arg: Arg, **options: Any) -> workflow.ActivityHandle[Result]:
+        return workflow.start_activity(self.name, arg, result_type=self.result, **options)
+
+    def execute_local(self, arg: Arg, **options: Any) -> Awaitable[Result]:
+        return workflow.execute_local_activity(self.name, arg, result_type=self.result, **options)
+
+
+# The workflows' task queue: runs, the agency, its documents and findings, alerts, a sweep's agencies.
+BEGIN_RUN: ActivityType[RunRef, int] = ActivityType("begin_run", int)
+END_RUN: ActivityType[RunEnd, None] = ActivityType("end_run", None)
+AGENCY_INFO: ActivityType[AgencyYear, AgencyInfo] = ActivityType("agency_info", AgencyInfo)
+LATEST_DOCUMENT: ActivityType[AgencyYear, CrawlResult | None] = ActivityType("latest_document", CrawlResult | None)
+WAIVE: ActivityType[WaiveActivityInput, WaiveResult] = ActivityType("waive", WaiveResult)
+ALERT: ActivityType[AlertRequest, int] = ActivityType("alert", int)
+ESCALATE: ActivityType[EscalationRequest, int] = ActivityType("escalate", int)
+DIGEST: ActivityType[DigestRequest, int] = ActivityType("digest", int)
+COUNT_AGENCIES: ActivityType[SweepScope, int] = ActivityType("count_agencies", int)
+AGENCY_PAGE: ActivityType[PageRequest, list[str]] = ActivityType("agency_page", list[str])
+START_REPORTS: ActivityType[StartReportsRequest, None] = ActivityType("start_reports", None)
+# The crawl and review task queues.
+CRAWL: ActivityType[CrawlRequest, CrawlResult] = ActivityType("crawl", CrawlResult)
+POLL_MISSING: ActivityType[CrawlRequest, CrawlResult] = ActivityType("poll_missing", CrawlResult)
+REVIEW: ActivityType[ReviewRequest, Review] = ActivityType("review", Review)

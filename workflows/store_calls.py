@@ -17,6 +17,9 @@ from typing import Any
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 
+with workflow.unsafe.imports_passed_through():
+    from dwatch.workflows.models import ActivityType, Arg, Result
+
 LOCAL_STORE_PATCH = "local-store-activities"
 
 _STORE: dict[str, Any] = {
@@ -34,7 +37,7 @@ class StoreCalls:
         self._local = local and workflow.patched(LOCAL_STORE_PATCH)
         self._heartbeat = heartbeat
 
-    async def __call__(self, method: Any, arg: Any) -> Any:
+    async def __call__(self, activity: ActivityType[Arg, Result], arg: Arg) -> Result:
         if self._local:
-            return await workflow.execute_local_activity_method(method, arg, **_STORE)
-        return await workflow.execute_activity_method(method, arg, heartbeat_timeout=self._heartbeat, **_STORE)
+            return await activity.execute_local(arg, **_STORE)
+        return await activity.execute(arg, heartbeat_timeout=self._heartbeat, **_STORE)

@@ -18,12 +18,16 @@ from temporalio.exceptions import FailureError, WorkflowAlreadyStartedError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
-    from dwatch.activities.alerts import AlertActivities
-    from dwatch.activities.runs import RunActivities
-    from dwatch.activities.sweep import SweepActivities
-    from dwatch.workflows.agency_report import CHINA, AgencyReport
+    from dwatch.reports.compliance import latest_due_year
+    from dwatch.workflows.agency_report import AgencyReport
     from dwatch.workflows.models import (
+        AGENCY_PAGE,
+        BEGIN_RUN,
+        COUNT_AGENCIES,
+        DIGEST,
+        END_RUN,
         SCHEDULED_START,
+        START_REPORTS,
         AgencyOutcome,
         AgencyReportInput,
         DigestRequest,
@@ -49,11 +53,10 @@ _DIGEST = {
 }
 
 
-def _latest_year() -> int:
-    """The reporting year a scheduled sweep is about: the year before the one it is scheduled in
-    (the schedule's time, not the start time, so a backfill sweeps the year it stands for)."""
-    at = workflow.info().typed_search_attributes.get(SCHEDULED_START) or workflow.now()
-    return at.astimezone(CHINA).year - 1
+def _due_year() -> int:
+    """The reporting year a scheduled sweep is about: the one due at the schedule's time, not at the
+    start time, so a backfill sweeps the year it stands for."""
+    return latest_due_year(workflow.info().typed_search_attributes.get(SCHEDULED_START) or workflow.now())
 
 
 @workflow.defn
@@ -61,7 +64,7 @@ class DeadlineSweep:
     @workflow.init
     def __init__(self, input: SweepInput) -> None:
         self._input = input
-        self._year = input.year or _latest_year()
+        self._year = input.year or _due_year()
         self._carry = input.carry or SweepCarry(run_pk=0, total=0)
         self._in_flight = set(self._carry.in_flight)
         # Children that finished before this sweep saw their start complete (or before a continue-as-new).
@@ -77,8 +80,8 @@ class DeadlineSweep:
         info = workflow.info()
         if input.carry is None:
             ref = RunRef(workflow_id=info.workflow_id, run_id=info.run_id, kind="sweep")
-            self._carry.run_pk = await self._store(RunActivities.begin_run, ref)
-            self._carry.total = await self._store(SweepActivities.count_agencies, input.scope)
+            self._carry.run_pk = await self._store(BEGIN_RUN, ref)
+            self._carry.total = await self._store(COUNT_AGENCIES, input.scope)
         started_here = 0
         while True:
             if started_here >= input.per_run or info.is_continue_as_new_suggested():
@@ -92,7 +95,7 @@ class DeadlineSweep:
                 )
                 workflow.continue_as_new(input.model_copy(update={"carry": carry, "year": self._year}))
             page = await self._store(
-                SweepActivities.agency_page, PageRequest(scope=input.scope, after=self._carry.cursor, limit=input.page)
+                AGENCY_PAGE, PageRequest(scope=input.scope, after=self._carry.cursor, limit=input.page)
             )
             if self._start_by_activity:
                 await self._start_batches(page)
@@ -105,18 +108,17 @@ class DeadlineSweep:
             if len(page) < input.page:
                 break
         await workflow.wait_condition(lambda: not self._in_flight)
-        self._digest_sent = await workflow.execute_activity_method(
-            AlertActivities.digest,
+        self._digest_sent = await DIGEST.execute(
             DigestRequest(year=self._year, sweep_id=info.workflow_id, scope=input.scope),
             **self._options(_DIGEST),
         )
         self._finished = True
-        await self._store(RunActivities.end_run, RunEnd(run_pk=self._carry.run_pk))
+        await self._store(END_RUN, RunEnd(run_pk=self._carry.run_pk))
         return self.progress()
 
     async def _start_batches(self, page: list[str]) -> None:
         """Start the page's agencies as the window frees up, each batch by one activity (see
-        `SweepActivities.start_reports`)."""
+        the activity `start_reports`)."""
         window = self._input.window
         while page:
             await workflow.wait_condition(lambda: len(self._in_flight) < window)
@@ -129,7 +131,7 @@ class DeadlineSweep:
                 queues=self._input.queues,
                 run_pk=self._carry.run_pk,
             )
-            await workflow.execute_activity_method(SweepActivities.start_reports, request, **self._options(_START))
+            await START_REPORTS.execute(request, **self._options(_START))
             for agency_id in batch:
                 self._confirm_started(agency_id)
                 self._count_started(agency_id)

@@ -14,10 +14,8 @@ from sqlalchemy.orm import Session
 from dwatch.alerts.messages import SafeUrl, safe_url
 from dwatch.config import Settings
 from dwatch.links import dashboard_url, dossier_url
-from dwatch.reports.checks.catalogue import CATALOGUE
-from dwatch.reports.checks.timeliness import DeadlineParams
-from dwatch.store.registry.service import agency_row
-from dwatch.store.tables import Agency, AgencyStatus, ComplianceStatus, Document, Finding, FindingStatus
+from dwatch.reports.compliance import ComplianceStatus
+from dwatch.store.tables import Agency, AgencyStatus, Document, Finding, FindingStatus
 
 # Digest sections, in the order a supervisor acts on them; True: list each agency's findings.
 _SECTIONS: tuple[tuple[str, tuple[ComplianceStatus, ...], bool], ...] = (
@@ -25,6 +23,7 @@ _SECTIONS: tuple[tuple[str, tuple[ComplianceStatus, ...], bool], ...] = (
     ("逾期发布", (ComplianceStatus.LATE,), True),
     ("存在错误", (ComplianceStatus.DEFECTIVE,), True),
     ("无法核查", (ComplianceStatus.UNREACHABLE, ComplianceStatus.UNPARSEABLE), True),
+    ("待人工核对", (ComplianceStatus.NEEDS_REVIEW,), True),
     ("合格", (ComplianceStatus.COMPLIANT,), False),
 )
 
@@ -157,16 +156,3 @@ def digest_context(
         sections=[s for s in sections if s.agencies],
         dashboard=dashboard_link(settings, year=year),
     )
-
-
-def due_date(agency: Agency, year: int) -> date | None:
-    """The agency's deadline for the report on `year`: its local one, else the statutory one (TIME-01)."""
-    local = agency_row(agency).deadline_for(year)
-    if local is not None:
-        return local
-    params = next(p for _, p in CATALOGUE.rule("TIME-01").bound_checks if isinstance(p, DeadlineParams))
-    rule = next((s for s in params.statutory if year >= s.from_year), None)
-    if rule is None:
-        return None
-    month, day = (int(part) for part in getattr(rule, agency.kind).split("-"))
-    return date(year + 1, month, day)

@@ -6,7 +6,6 @@ they kept needs nothing of the demo, so this stays in the production install.
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
@@ -29,12 +28,6 @@ class InboxMessage(BaseModel):
 
 def inbox_path(data_dir: Path) -> Path:
     return data_dir / INBOX_FILE
-
-
-def arrived_twice(messages: list[InboxMessage]) -> list[tuple[str, str, str]]:
-    """(channel, subject, body) of every message that arrived more than once: alerts sent twice."""
-    seen = Counter((m.channel, m.subject, m.body) for m in messages)
-    return [key for key, times in seen.items() if times > 1]
 
 
 def read_inbox(data_dir: Path) -> list[InboxMessage]:

@@ -41,7 +41,8 @@ class _AnswerChecked:
     request_timeout: tuple[float, float]
     redirects: bool
     throttle: Any
-    service_name: str
+    # apprise types it None (URLBase) and sets a str or a lazy translation (Feishu) in each plugin.
+    service_name: Any
 
     def endpoint(self, path: str) -> str:
         return (self.api_base or self.default_api_base).rstrip("/") + path
@@ -92,7 +93,8 @@ class WeComBot(_AnswerChecked, NotifyWeComBot):
 
 class DingTalk(_AnswerChecked, NotifyDingTalk):
     default_api_base = "https://oapi.dingtalk.com"
-    notify_format = NotifyFormat.MARKDOWN
+    # apprise takes one format or a tuple (NotifyBase._formats); its plugins' tuple is inferred as the only type.
+    notify_format = NotifyFormat.MARKDOWN  # type: ignore[assignment]
 
     def send(self, body: str, title: str = "", *_args: Any, **_kwargs: Any) -> bool:
         heading = " ".join(title.split()) or self.app_desc
@@ -111,7 +113,8 @@ class DingTalk(_AnswerChecked, NotifyDingTalk):
 
 class Feishu(_AnswerChecked, NotifyFeishu):
     default_api_base = "https://open.feishu.cn"
-    notify_format = NotifyFormat.MARKDOWN
+    # apprise takes one format or a tuple (NotifyBase._formats); its plugins' tuple is inferred as the only type.
+    notify_format = NotifyFormat.MARKDOWN  # type: ignore[assignment]
     # The title goes into the card header instead of being merged into the body.
     title_maxlen = 250
 

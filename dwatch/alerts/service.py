@@ -31,17 +31,17 @@ from dwatch.alerts.facts import (
     TestContext,
     agency_line,
     digest_context,
-    due_date,
 )
 from dwatch.alerts.messages import Format, Rendered, render
 from dwatch.alerts.routing import AlertKind, AlertScope, AlertSeverity, load_supervisors
 from dwatch.config import Settings
 from dwatch.labels import COMPLIANCE_STATUS_ZH
-from dwatch.review import Review
+from dwatch.reports.compliance import ComplianceStatus, report_deadline
 from dwatch.store.database import Store
 from dwatch.store.registry.models import AgencyRow, SupervisorRow
 from dwatch.store.status import statuses
-from dwatch.store.tables import Agency, AgencyStatus, ComplianceStatus, Finding
+from dwatch.store.tables import Agency, AgencyStatus, Finding
+from dwatch.workflows.models import Review
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +137,7 @@ def escalate_missing(
             agency = session.get(Agency, status.agency_id)
             if status.status != ComplianceStatus.MISSING.value or agency is None or not agency.active:
                 continue
-            due = due_date(agency, year)
+            due = report_deadline(year, agency.kind, agency.deadline)
             days = (today - due).days if due else -1
             supervisor = supervisors.get(agency.supervisor_id)
             parent = supervisors.get(supervisor.parent) if supervisor and supervisor.parent else None

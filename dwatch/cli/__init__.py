@@ -26,9 +26,10 @@ def _register() -> None:
     import dwatch.cli.demo
     import dwatch.cli.findings
     import dwatch.cli.notify
+    import dwatch.cli.orchestration
     import dwatch.cli.parse
     import dwatch.cli.registry
-    import dwatch.cli.temporal_ops
+    import dwatch.cli.schedules
     import dwatch.cli.up
     import dwatch.cli.web  # noqa: F401
 

@@ -14,7 +14,9 @@ from rich.markup import escape
 from dwatch.cli import app
 from dwatch.cli.common import console, fail, load_report
 from dwatch.reports.checks import CATALOGUE, CheckContext, Finding, Severity, run_checks
+from dwatch.reports.checks.engine import agency_kind_of
 from dwatch.reports.checks.sarif import to_sarif
+from dwatch.reports.compliance import KIND_ZH, ResolvedKind
 from dwatch.reports.model import AnnualReport
 
 
@@ -48,7 +50,10 @@ def check_command(
     published: Annotated[str | None, typer.Option("--published", help="publication date, YYYY-MM-DD")] = None,
     deadline: Annotated[str | None, typer.Option("--deadline", help="a local deadline in force, YYYY-MM-DD")] = None,
     agency_kind: Annotated[
-        AgencyKindOption | None, typer.Option("--agency-kind", help="overrides the kind read from the title")
+        AgencyKindOption | None,
+        typer.Option(
+            "--agency-kind", help="the agency's kind; default: inferred from its name (deadlines then only warn)"
+        ),
     ] = None,
     output: Annotated[OutputFormat, typer.Option("--format", help="text, json or sarif")] = OutputFormat.TEXT,
 ) -> None:
@@ -59,13 +64,16 @@ def check_command(
         context_fields["agency_kind"] = agency_kind.value
     report = load_report(file)
     last_year = load_report(previous) if previous is not None else None
-    findings = run_checks(report, last_year, CheckContext.model_validate(context_fields))
+    context = CheckContext.model_validate(context_fields)
+    findings = run_checks(report, last_year, context)
+    kind = agency_kind_of(report, context)
     if output is OutputFormat.JSON:
-        console.out(json.dumps(_as_json(report, findings), ensure_ascii=False, indent=2), highlight=False)
+        console.out(json.dumps(_as_json(report, findings, kind), ensure_ascii=False, indent=2), highlight=False)
     elif output is OutputFormat.SARIF:
-        console.out(json.dumps(to_sarif(findings, file.as_posix()), ensure_ascii=False, indent=2), highlight=False)
+        log = to_sarif(findings, file.as_posix(), agency_kind=kind)
+        console.out(json.dumps(log, ensure_ascii=False, indent=2), highlight=False)
     else:
-        _print_text(report, findings)
+        _print_text(report, findings, kind)
     if any(f.severity is Severity.ERROR for f in findings):
         raise typer.Exit(1)
 
@@ -74,12 +82,16 @@ def _counts(findings: list[Finding]) -> dict[str, int]:
     return {s.value: sum(f.severity is s for f in findings) for s in Severity}
 
 
-def _as_json(report: AnnualReport, findings: list[Finding]) -> dict[str, object]:
+def _as_json(report: AnnualReport, findings: list[Finding], kind: ResolvedKind) -> dict[str, object]:
     return {
         "catalogue_version": CATALOGUE.version,
         "document": report.source.name,
         "sha256": report.source.sha256,
+        "title": report.title,
+        "title_source": report.title_source,
         "agency": report.agency,
+        "agency_kind": kind.kind,
+        "agency_kind_source": kind.source,
         "year": report.year,
         "summary": _counts(findings),
         "findings": [f.model_dump(mode="json") for f in findings],
@@ -94,8 +106,16 @@ def _where(finding: Finding) -> str:
     return "，".join(p for p in (place, position) if p)
 
 
-def _print_text(report: AnnualReport, findings: list[Finding]) -> None:
+_KIND_SOURCE_ZH = {
+    "given": "指定",
+    "inferred": "按机关名称推定，可用 --agency-kind 指定；逾期不计为错误",
+    "assumed": "名称不足以判断，按政府部门假定，可用 --agency-kind 指定；逾期不计为错误",
+}
+
+
+def _print_text(report: AnnualReport, findings: list[Finding], kind: ResolvedKind) -> None:
     console.print(f"[bold]{report.title or report.source.name}[/]　规则目录 {CATALOGUE.version}", highlight=False)
+    console.print(f"机关类别：{KIND_ZH[kind.kind]}（{_KIND_SOURCE_ZH[kind.source]}）", highlight=False)
     for severity in Severity:
         group = [f for f in findings if f.severity is severity]
         if not group:

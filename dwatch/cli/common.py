@@ -10,6 +10,7 @@ from rich.markup import escape
 
 from dwatch.reports.model import AnnualReport
 from dwatch.reports.parsers import ParseError, parse_document
+from dwatch.reports.parsers.ocr import local_images
 
 console = Console()
 err_console = Console(stderr=True)
@@ -28,6 +29,7 @@ def load_report(path: Path) -> AnnualReport:
     except OSError as exc:
         raise fail(f"无法读取文件 {path}：{exc.strerror}") from exc
     try:
-        return parse_document(data, path.name)
+        # <img> tables of a local HTML file: images beside it (relative paths) or data: URIs, read by OCR.
+        return parse_document(data, path.name, images=local_images(path))
     except ParseError as exc:
         raise fail(f"无法解析 {path.name}（{exc.code}）：{exc.message}") from exc

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import date
+from datetime import datetime
 from typing import Annotated
 
 import typer
@@ -16,7 +16,9 @@ from dwatch.cli import app
 from dwatch.cli.common import console, fail
 from dwatch.cli.db import open_store
 from dwatch.config import Settings
-from dwatch.crawling import CrawlResult, crawl, load_agencies
+from dwatch.crawling import crawl, load_agencies
+from dwatch.reports.compliance import CHINA, latest_due_year
+from dwatch.workflows.models import CrawlResult
 
 _OUTCOME_ZH = {"found": "[green]已找到[/]", "missing": "[yellow]未发布[/]", "unreachable": "[red]无法访问[/]"}
 
@@ -38,7 +40,7 @@ def fetch_command(agency: AgencyIds = None, year: Year = None, as_json: AsJson =
 
 
 def _run(agency_ids: list[str] | None, year: int | None, *, keep: bool, as_json: bool) -> None:
-    year = year or date.today().year - 1
+    year = year or latest_due_year(datetime.now(CHINA))
     settings = Settings.from_env()
     store = open_store()
     try:

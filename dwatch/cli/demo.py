@@ -8,6 +8,7 @@ store are kept, unchanged reports are not downloaded again, findings are updated
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import typer
@@ -16,13 +17,13 @@ from rich.table import Table as RichTable
 
 from dwatch.cli import app
 from dwatch.cli.common import console
-from dwatch.cli.temporal_ops import latest_year, run_command
+from dwatch.cli.orchestration import run_command
 from dwatch.cli.up import demo_required, embedded_settings, run_once
 from dwatch.config import Settings
 from dwatch.labels import COMPLIANCE_STATUS_ZH
+from dwatch.reports.compliance import CHINA, ComplianceStatus, latest_due_year
 from dwatch.store.database import Store
 from dwatch.store.status import statuses
-from dwatch.store.tables import ComplianceStatus
 
 _STATUS_STYLE = {
     ComplianceStatus.COMPLIANT: "green",
@@ -31,6 +32,7 @@ _STATUS_STYLE = {
     ComplianceStatus.MISSING: "yellow",
     ComplianceStatus.UNREACHABLE: "magenta",
     ComplianceStatus.UNPARSEABLE: "magenta",
+    ComplianceStatus.NEEDS_REVIEW: "yellow",
 }
 
 
@@ -44,7 +46,7 @@ def demo_command(
     settings = embedded_settings(
         Settings.model_validate({"data_dir": base.data_dir / "demo"}), demo=True, private_ports=True
     )
-    year = latest_year()
+    year = latest_due_year(datetime.now(CHINA))
 
     async def body() -> None:
         console.print(f"[bold]Disclosure Watch 示范运行[/]：{agencies} 个示范机关网站，{year} 年度报告")

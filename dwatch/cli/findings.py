@@ -15,9 +15,10 @@ from dwatch.cli.db import open_store
 from dwatch.config import Settings
 from dwatch.labels import COMPLIANCE_STATUS_ZH, FINDING_STATUS_ZH
 from dwatch.links import dossier_url
+from dwatch.reports.compliance import ComplianceStatus
 from dwatch.store.audit import AuditRecord, audit
 from dwatch.store.findings import FindingQuery, query_findings
-from dwatch.store.tables import ComplianceStatus, FindingStatus
+from dwatch.store.tables import FindingStatus
 from dwatch.temporal.history import ui_link
 
 
@@ -154,12 +155,12 @@ def print_audit(record: AuditRecord) -> None:
                 highlight=False,
             )
     out(f"\n状态变化（{len(record.status_history)}）", highlight=False)
-    for e in record.status_history:
-        change = f"{_status_zh(e.from_status)} → " if e.from_status else ""
-        detail = f"：{e.detail}" if e.detail else ""
+    for s in record.status_history:
+        change = f"{_status_zh(s.from_status)} → " if s.from_status else ""
+        detail = f"：{s.detail}" if s.detail else ""
         out(
-            f"  {e.at:%Y-%m-%d %H:%M}Z {change}{_status_zh(e.to_status)}{detail}"
-            f"　工作流 {runs.get(e.workflow_run_id or 0, '—')}",
+            f"  {s.at:%Y-%m-%d %H:%M}Z {change}{_status_zh(s.to_status)}{detail}"
+            f"　工作流 {runs.get(s.workflow_run_id or 0, '—')}",
             highlight=False,
         )
     out(f"\n通知（{len(record.notifications)}）", highlight=False)

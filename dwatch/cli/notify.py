@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import datetime
 from typing import Annotated
 
 import typer
@@ -18,6 +18,7 @@ from dwatch.cli import app
 from dwatch.cli.common import console, fail
 from dwatch.cli.db import open_store
 from dwatch.config import Settings
+from dwatch.reports.compliance import CHINA, latest_due_year
 
 notify_app = typer.Typer(help="Alerts to supervisors.", no_args_is_help=True)
 app.add_typer(notify_app, name="notify")
@@ -65,7 +66,7 @@ def preview_command(
     settings = Settings.from_env()
     store = open_store()
     try:
-        rendered = preview_digest(store, settings, supervisor, year or date.today().year - 1, fmt)
+        rendered = preview_digest(store, settings, supervisor, year or latest_due_year(datetime.now(CHINA)), fmt)
     except UnknownSupervisorError as exc:
         raise fail(f"监督机构“{supervisor}”不存在", code=1) from exc
     finally:

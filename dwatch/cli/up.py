@@ -15,6 +15,7 @@ import asyncio
 import signal
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import datetime
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -25,10 +26,11 @@ from sqlalchemy import func, select
 from dwatch import ops
 from dwatch.cli import app
 from dwatch.cli.common import console, fail
-from dwatch.cli.temporal_ops import follow_sweep, latest_year, print_counts, run_command
+from dwatch.cli.orchestration import follow_sweep, print_counts, run_command
 from dwatch.config import Settings
 from dwatch.demo import DEMO_INSTALL, DemoUnavailableError, require_demo
 from dwatch.observability.runtime import instrumentation
+from dwatch.reports.compliance import CHINA, latest_due_year
 from dwatch.store.database import Store
 from dwatch.store.tables import Agency, AgencyStatus
 from dwatch.temporal import schedules
@@ -83,7 +85,7 @@ async def embedded(settings: Settings, *, demo_agencies: int | None, headless: b
             if demo_agencies is not None:
                 from dwatch.demo.sites import start_demo_sites
 
-                await start_demo_sites(stack, settings, store, demo_agencies, latest_year())
+                await start_demo_sites(stack, settings, store, demo_agencies, latest_due_year(datetime.now(CHINA)))
             client = await connect(temporal, instrumentation(settings.observability))
             await stack.enter_async_context(worker(client, settings))
             if not headless:
@@ -134,7 +136,7 @@ async def _sweep_unchecked(settings: Settings, store: Store, *, force: bool | No
     """Start a sweep of the latest due year when asked, or by default for the agencies not yet checked
     (none while a sweep is running: it resumes by itself). The sweep's workflow id, if one started."""
     client = await connect(settings.temporal)
-    year = latest_year()
+    year = latest_due_year(datetime.now(CHINA))
     agency_ids: list[str] | None = None
     if not force:
         if force is False:
@@ -201,6 +203,6 @@ async def run_once(settings: Settings, agencies: int) -> None:
     """Start everything headless with the demo's sites, sweep them to the end with a progress bar, stop."""
     async with embedded(settings, demo_agencies=agencies, headless=True):
         client = await connect(settings.temporal)
-        workflow_id = await ops.start_sweep(settings, latest_year(), client=client)
+        workflow_id = await ops.start_sweep(settings, latest_due_year(datetime.now(CHINA)), client=client)
         progress = await follow_sweep(client, workflow_id)
         print_counts(progress.by_status)

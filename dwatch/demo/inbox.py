@@ -10,13 +10,13 @@ from __future__ import annotations
 import json
 import socket
 import threading
+from collections import Counter
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
-from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
-from typing import Any, cast
+from typing import Any
 from urllib.parse import parse_qsl
 
 from aiosmtpd.controller import Controller
@@ -27,6 +27,12 @@ from dwatch.alerts.inbox import InboxMessage, inbox_path
 HOST = "127.0.0.1"
 PORTS_FILE = "inbox-ports.json"
 _MAX_REQUEST = 1 << 20
+
+
+def arrived_twice(messages: list[InboxMessage]) -> list[tuple[str, str, str]]:
+    """(channel, subject, body) of every message that arrived more than once: alerts sent twice."""
+    seen = Counter((m.channel, m.subject, m.body) for m in messages)
+    return [key for key, times in seen.items() if times > 1]
 
 
 def free_port(host: str = HOST) -> int:
@@ -111,7 +117,7 @@ class _SmtpHandler:
 
     async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:
         # With the default policy the parser builds EmailMessage objects.
-        parsed = cast(EmailMessage, message_from_bytes(envelope.content, policy=policy.default))
+        parsed = message_from_bytes(envelope.content, policy=policy.default)
         text = parsed.get_body(("plain",))
         html = parsed.get_body(("html",))
         self.inbox.keep(

@@ -21,7 +21,7 @@ from temporalio.common import MetricMeter
 
 if TYPE_CHECKING:
     from dwatch.alerts.delivery import Delivery
-    from dwatch.review import Review
+    from dwatch.workflows.models import Review
 
 AGENCY_REPORTS = "dwatch_agency_reports_total"
 DOCUMENTS_PARSED = "dwatch_documents_parsed_total"

@@ -71,7 +71,7 @@ def instrumentation(settings: ObservabilitySettings) -> Instrumentation:
 
 def flush() -> None:
     """Export the spans still batched. A process leaving with `os._exit` (the CLI does, see
-    `dwatch.cli.temporal_ops.run_command`) runs no exit handlers, so it calls this first."""
+    `dwatch.cli.orchestration.run_command`) runs no exit handlers, so it calls this first."""
     if _providers_made:
         from dwatch.observability import tracing
 

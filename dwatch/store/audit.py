@@ -193,7 +193,13 @@ def audit(session: Session, agency_id: str, report_year: int) -> AuditRecord | N
     findings = _findings(session, agency_id, report_year)
     history = [AuditStatusEvent.model_validate(e) for e in status_history(session, agency_id, report_year)]
     notifications = _notifications(session, agency_id, report_year, {f.id: f.fingerprint for f in findings})
-    named = {r.workflow_run_id for r in (*documents, *reports, *check_runs, *history, *notifications)}
+    named = {
+        *(d.workflow_run_id for d in documents),
+        *(r.workflow_run_id for r in reports),
+        *(c.workflow_run_id for c in check_runs),
+        *(e.workflow_run_id for e in history),
+        *(n.workflow_run_id for n in notifications),
+    }
     return AuditRecord(
         agency=agency_row(agency),
         supervisor_name=session.get_one(Supervisor, agency.supervisor_id).name,

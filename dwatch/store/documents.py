@@ -69,6 +69,16 @@ def versions(session: Session, agency_id: str, report_year: int) -> list[Documen
     )
 
 
+def with_bytes(session: Session, agency_id: str, report_year: int, sha256: str) -> Document | None:
+    """The agency-year's newest version with these bytes, wherever they were found."""
+    return session.scalars(
+        select(Document)
+        .where(Document.agency_id == agency_id, Document.report_year == report_year, Document.sha256 == sha256)
+        .order_by(Document.version.desc())
+        .limit(1)
+    ).first()
+
+
 def found_at(session: Session, agency_id: str, report_year: int, url: str) -> Document | None:
     """The newest version of the agency-year last seen at `url` (what an unchanged answer there means)."""
     return session.scalars(

@@ -12,7 +12,8 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dwatch.store.tables import AgencyStatus, AgencyStatusEvent, ComplianceStatus
+from dwatch.reports.compliance import ComplianceStatus
+from dwatch.store.tables import AgencyStatus, AgencyStatusEvent
 from dwatch.store.types import utcnow
 from dwatch.store.upsert import insert_for
 
@@ -41,25 +42,8 @@ def record_status(
     check_run_id: int | None = None,
     workflow_run_id: int | None = None,
     at: datetime | None = None,
-    operation_key: str | None = None,
 ) -> StatusTransition:
-    """Set the agency-year's status; a change (or the first status) is also kept as a history row.
-
-    With `operation_key`, a repeat of an operation that already changed the status (a retried
-    activity) returns the transition it made then, so whoever alerts on transitions sees it again.
-    """
-    if operation_key is not None:
-        done = session.scalars(
-            select(AgencyStatusEvent).where(AgencyStatusEvent.operation_key == operation_key)
-        ).first()
-        if done is not None:
-            previous = ComplianceStatus(done.from_status) if done.from_status else None
-            return StatusTransition(
-                agency_id=agency_id,
-                report_year=report_year,
-                previous=previous,
-                current=ComplianceStatus(done.to_status),
-            )
+    """Set the agency-year's status; a change (or the first status) is also kept as a history row."""
     at = at or utcnow()
     placeholder = {
         "agency_id": agency_id,
@@ -93,7 +77,6 @@ def record_status(
                 at=at,
                 document_id=document_id,
                 workflow_run_id=workflow_run_id,
-                operation_key=operation_key,
             )
         )
     session.flush()

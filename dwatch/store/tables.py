@@ -7,7 +7,8 @@ Revision 0004: the compliance status of each agency-year and its history. Revisi
 the web dashboard and JSON API. Revision 0006: per-host crawl politeness. Revision 0007: which
 agency-years each workflow run and each notification was about (the audit trail of an agency-year
 with no document or finding: missing, unreachable). Revision 0008: document versions are numbered per
-agency-year, not per URL (the same bytes at another URL are the same version).
+agency-year, not per URL (the same bytes at another URL are the same version). Revision 0011: the
+images of HTML reports (tables as <img>), fetched with them for OCR.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from dwatch.reports.compliance import AgencyKind, ComplianceStatus
 from dwatch.store.types import JSONType, UTCDateTime
 
 # Named constraints: Alembic needs names to alter them (SQLite batch mode included).
@@ -49,17 +51,6 @@ class FindingStatus(StrEnum):
     ACKNOWLEDGED = "acknowledged"
     WAIVED = "waived"
     RESOLVED = "resolved"
-
-
-class ComplianceStatus(StrEnum):
-    """Where an agency's report for a year stands, as supervisors sort it."""
-
-    COMPLIANT = "compliant"
-    DEFECTIVE = "defective"
-    LATE = "late"
-    MISSING = "missing"
-    UNREACHABLE = "unreachable"
-    UNPARSEABLE = "unparseable"
 
 
 class NotificationStatus(StrEnum):
@@ -106,7 +97,7 @@ class Agency(Base):
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[AgencyKind] = mapped_column(String(16))
     region_code: Mapped[str] = mapped_column(String(12))
     supervisor_id: Mapped[str] = mapped_column(ForeignKey("supervisors.id"), index=True)
     base_url: Mapped[str] = mapped_column(Text)
@@ -147,6 +138,22 @@ class Document(Base):
     media_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int] = mapped_column(BigInteger)
     workflow_run_id: Mapped[int | None] = mapped_column(ForeignKey("workflow_runs.id"))
+
+
+class DocumentImage(Base):
+    """An image of an HTML report version (a table published as <img>): the blob of its bytes, or why
+    fetching it failed (the table then stays unread)."""
+
+    __tablename__ = "document_images"
+    __table_args__ = (UniqueConstraint("document_id", "url"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
+    url: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    failure: Mapped[str | None] = mapped_column(String(32))
+    detail: Mapped[str | None] = mapped_column(Text)
+    fetched_at: Mapped[datetime]
 
 
 class Report(Base):
@@ -342,14 +349,9 @@ class AgencyStatusEvent(Base):
     """A change of an agency-year's compliance status (the first status included)."""
 
     __tablename__ = "agency_status_events"
-    __table_args__ = (
-        Index("ix_agency_status_events_agency_year", "agency_id", "report_year"),
-        UniqueConstraint("operation_key"),
-    )
+    __table_args__ = (Index("ix_agency_status_events_agency_year", "agency_id", "report_year"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    # Who made the change (e.g. a workflow's review step): a retry of the same operation finds it here.
-    operation_key: Mapped[str | None] = mapped_column(String(200))
     agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"))
     report_year: Mapped[int]
     from_status: Mapped[str | None] = mapped_column(String(16))

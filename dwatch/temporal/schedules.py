@@ -13,7 +13,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from datetime import date, datetime, time, timedelta
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel
 from sqlalchemy import select
@@ -34,11 +34,10 @@ from temporalio.client import (
 from temporalio.service import RPCError
 
 from dwatch.config import Settings
+from dwatch.reports.compliance import CHINA, AgencyKind, latest_due_year, local_deadline, report_deadline
 from dwatch.store.database import Store
 from dwatch.store.tables import Agency
-from dwatch.temporal.deadlines import month_day
 from dwatch.temporal.routing import heartbeat, task_queues
-from dwatch.workflows.agency_report import CHINA
 from dwatch.workflows.models import SweepInput, SweepScope
 from dwatch.workflows.sweep import DeadlineSweep
 
@@ -50,36 +49,44 @@ SWEEP_HOUR = 9  # sweeps start in the morning, China time
 REMINDER_DAYS = 7
 _LEAP_YEAR = 2028  # month-day arithmetic on a leap year keeps 02-29 deadlines valid
 
+Purpose = Literal["reminder", "deadline", "follow-up"]
+
 
 class PlannedSchedule(BaseModel):
     schedule_id: str
-    purpose: Literal["reminder", "deadline", "follow-up"]
+    purpose: Purpose
     scope: SweepScope
     days: list[tuple[int, int]]  # (month, day) in China time, every year
     note: str
 
 
-def _deadlines(store: Store, year: int) -> list[tuple[str, SweepScope, tuple[int, int]]]:
-    statutory = [(kind, SweepScope(kind=kind), month_day(kind, year)) for kind in ("department", "government")]
-    with store.session() as session:
-        local = sorted(set(session.scalars(select(Agency.deadline).where(Agency.deadline.is_not(None)))))
-    return statutory + [
-        (f"local-{d}", SweepScope(deadline=d), (int(d[:2]), int(d[3:]))) for d in local if d is not None
+def _deadlines(store: Store, year: int) -> list[tuple[str, SweepScope, date]]:
+    """The deadlines of the reports on `year`: the statutory ones by kind, and the registry's local ones."""
+    statutory = [
+        (kind, SweepScope(kind=kind), due)
+        for kind in get_args(AgencyKind)
+        if (due := report_deadline(year, kind)) is not None
     ]
+    with store.session() as session:
+        deadlines = session.scalars(select(Agency.deadline).where(Agency.deadline.is_not(None)))
+        local = sorted({d for d in deadlines if d is not None})
+    return statutory + [(f"local-{d}", SweepScope(deadline=d), local_deadline(year, d)) for d in local]
 
 
 def plan(store: Store, settings: Settings, today: date) -> list[PlannedSchedule]:
-    """The schedules the registry and the catalogue call for now."""
+    """The schedules the registry and the catalogue call for on `today` (China time)."""
     planned = []
-    for name, scope, (month, day) in _deadlines(store, today.year - 1):
-        deadline = date(_LEAP_YEAR, month, day)
+    year = latest_due_year(datetime.combine(today, time(), tzinfo=CHINA))
+    for name, scope, due in _deadlines(store, year):
+        deadline = date(_LEAP_YEAR, due.month, due.day)
         after = [deadline + timedelta(days=1)]
         follow_ups = range(7, settings.alerts.escalation_days + 1, 7)
-        for purpose, days in (
+        stages: tuple[tuple[Purpose, list[date]], ...] = (
             ("reminder", [deadline - timedelta(days=REMINDER_DAYS)]),
             ("deadline", after),
             ("follow-up", [deadline + timedelta(days=n) for n in follow_ups]),
-        ):
+        )
+        for purpose, days in stages:
             if days:
                 planned.append(
                     PlannedSchedule(
@@ -87,7 +94,7 @@ def plan(store: Store, settings: Settings, today: date) -> list[PlannedSchedule]
                         purpose=purpose,
                         scope=scope,
                         days=[(d.month, d.day) for d in days],
-                        note=f"{name} 截止日期 {month:02d}-{day:02d}",
+                        note=f"{name} 截止日期 {due:%m-%d}",
                     )
                 )
     return planned

@@ -31,12 +31,15 @@ from dwatch.workflows.agency_report import AgencyReport
 from dwatch.workflows.sweep import DeadlineSweep
 
 WORKFLOWS = [DeadlineSweep, AgencyReport]
+# What workflow code imports besides temporalio and the stdlib (tests/test_import_graph.py holds it to
+# that), loaded once per worker instead of once per workflow run: models and libraries whose state no
+# workflow changes.
 _PASSTHROUGH = (
     "pydantic",
     "pydantic_core",
     "annotated_types",
-    "sqlalchemy",
-    "dwatch",
+    "dwatch.reports",
+    "dwatch.workflows.models",
 )
 
 
@@ -108,8 +111,6 @@ async def worker(client: Client, settings: Settings, roles: Collection[Role] = R
                     activities=workflow_activities(store, settings, client),
                     max_concurrent_activities=temporal.max_activities,
                     max_cached_workflows=temporal.max_cached_workflows,
-                    # The sandbox re-imports non-passed-through modules for every workflow run; these are
-                    # deterministic libraries and the service's models, loaded once per worker instead.
                     workflow_runner=SandboxedWorkflowRunner(
                         restrictions=SandboxRestrictions.default.with_passthrough_modules(*_PASSTHROUGH)
                     ),

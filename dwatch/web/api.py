@@ -2,34 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from dwatch.web import queries
+from dwatch.ops import OpsResult, OpsUnavailableError
+from dwatch.web import dossier_view, findings_view, matrix_view, view_base
 from dwatch.web.auth import CurrentUser, api_actor, reader
 from dwatch.web.context import context, db
-from dwatch.web.ops import OpsOutcome, OpsUnavailableError, triage
-from dwatch.web.queries import (
-    MAX_YEAR,
-    MIN_YEAR,
-    Decision,
-    Dossier,
-    FindingFilter,
-    FindingView,
-    Matrix,
-    MatrixFilter,
-    SupervisorOption,
-    Year,
-)
+from dwatch.web.dossier_view import Dossier
+from dwatch.web.findings_view import FindingFilter, FindingView
+from dwatch.web.matrix_view import Matrix, MatrixFilter, SupervisorOption
 from dwatch.web.security import Role
+from dwatch.web.triage import Decision, triage
+from dwatch.web.view_base import MAX_YEAR, MIN_YEAR, Year
 
-_AUTH = {401: {"description": "no valid token"}, 403: {"description": "the user lacks the role"}}
-_NOT_FOUND = {404: {"description": "no such agency or finding"}}
+# Extra OpenAPI responses of a route, by status code (FastAPI's `responses=`).
+Responses = dict[int | str, dict[str, Any]]
+
+_AUTH: Responses = {401: {"description": "no valid token"}, 403: {"description": "the user lacks the role"}}
+_NOT_FOUND: Responses = {404: {"description": "no such agency or finding"}}
 # Ops actions refuse their input before anything starts (`dwatch.ops.validate`), then may find Temporal down.
-_OPS = {
+_OPS: Responses = {
     **_AUTH,
     **_NOT_FOUND,
     422: {"description": "malformed input, or a report year ops cannot act on"},
@@ -70,29 +66,29 @@ class SweepStarted(BaseModel):
 @router.get("/years", tags=["matrix"])
 def list_years(session: DB) -> list[int]:
     """Report years with compliance statuses, newest first."""
-    return queries.years(session)
+    return view_base.years(session)
 
 
 @router.get("/supervisors", tags=["matrix"])
 def list_supervisors(session: DB) -> list[SupervisorOption]:
-    return queries.supervisors(session)
+    return matrix_view.supervisors(session)
 
 
 @router.get("/matrix", tags=["matrix"], responses={422: {"description": "malformed filter"}})
 def get_matrix(session: DB, wanted: Annotated[MatrixFilter, Query()]) -> Matrix:
     """Agencies × compliance status for a year, filtered; counts per status."""
-    return queries.matrix(session, wanted)
+    return matrix_view.matrix(session, wanted)
 
 
 @router.get("/findings", tags=["findings"])
 def list_findings(session: DB, wanted: Annotated[FindingFilter, Query()]) -> list[FindingView]:
-    return queries.findings(session, wanted)
+    return findings_view.findings(session, wanted)
 
 
 @router.get("/findings/{finding_id}", tags=["findings"], responses=_NOT_FOUND)
 def get_finding(session: DB, finding_id: int) -> FindingView:
     """A finding with its status history."""
-    found = queries.finding(session, finding_id)
+    found = findings_view.finding(session, finding_id)
     if found is None:
         raise HTTPException(404, f"问题不存在：{finding_id}")
     return found
@@ -120,7 +116,7 @@ async def decide(
 @router.get("/agencies/{agency_id}/years/{year}", tags=["dossier"], responses=_NOT_FOUND)
 def get_dossier(session: DB, agency_id: str, year: PathYear) -> Dossier:
     """Everything about an agency's report for a year: documents, parsed tables, findings, notifications, runs."""
-    found = queries.dossier(session, agency_id, year)
+    found = dossier_view.dossier(session, agency_id, year)
     if found is None:
         raise HTTPException(404, f"机关不存在：{agency_id}")
     return found
@@ -129,7 +125,7 @@ def get_dossier(session: DB, agency_id: str, year: PathYear) -> Dossier:
 @router.post("/ops/recrawl", tags=["ops"], responses=_OPS)
 async def recrawl(
     request: Request, user: Annotated[CurrentUser, Depends(api_actor(Role.OPS))], body: OpsRequest
-) -> OpsOutcome:
+) -> OpsResult:
     """Fetch the agency's report again now, then parse and check it."""
     return await context(request).ops.recrawl(body.agency_id, body.year, user.name)
 
@@ -137,7 +133,7 @@ async def recrawl(
 @router.post("/ops/recheck", tags=["ops"], responses=_OPS)
 async def recheck(
     request: Request, user: Annotated[CurrentUser, Depends(api_actor(Role.OPS))], body: OpsRequest
-) -> OpsOutcome:
+) -> OpsResult:
     """Parse and check the archived report again (no fetch)."""
     return await context(request).ops.recheck(body.agency_id, body.year, user.name)
 

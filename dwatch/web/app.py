@@ -17,13 +17,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dwatch.config import Settings
-from dwatch.ops import OpsInputError, OpsInputKind
+from dwatch.ops import Ops, OpsInputError, OpsInputKind, OpsUnavailableError
 from dwatch.store.database import Store
 from dwatch.store.users import count_users, save_user
 from dwatch.temporal.history import ui_link
 from dwatch.web import api, auth, exports, health, labels, pages
+from dwatch.web.backends import LocalOps, TemporalOps
 from dwatch.web.context import WebContext
-from dwatch.web.ops import LocalOps, Ops, OpsUnavailableError, TemporalOps
 from dwatch.web.security import ROLE_ZH, Role, Signer, hash_password, load_secret
 
 _HERE = Path(__file__).parent

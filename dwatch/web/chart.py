@@ -12,7 +12,7 @@ from collections import Counter
 from pydantic import BaseModel
 
 from dwatch.web.labels import STATUS_ORDER, STATUS_ZH
-from dwatch.web.queries import MatrixRow
+from dwatch.web.matrix_view import MatrixRow
 
 WEEKS = 8  # weeks shown either side of the deadline; earlier and later dates fall into the edge bars
 WIDTH, HEIGHT = 640, 150

@@ -10,8 +10,8 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
 from dwatch.config import Settings
+from dwatch.ops import Ops
 from dwatch.store.database import Store
-from dwatch.web.ops import Ops
 from dwatch.web.security import Signer
 
 

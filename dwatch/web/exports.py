@@ -10,7 +10,7 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query
@@ -21,11 +21,12 @@ from openpyxl.styles import Font, PatternFill
 from sqlalchemy.orm import Session
 
 from dwatch.links import dossier_url
-from dwatch.web import queries
+from dwatch.web import findings_view, matrix_view
 from dwatch.web.auth import reader
 from dwatch.web.context import WebContext, context, db
+from dwatch.web.findings_view import FindingFilter
 from dwatch.web.labels import CATEGORY_ZH, FINDING_STATUS_ZH, SEVERITY_ZH, STATUS_ZH
-from dwatch.web.queries import FindingFilter, MatrixFilter
+from dwatch.web.matrix_view import MatrixFilter
 
 router = APIRouter(prefix="/exports", tags=["exports"], dependencies=[Depends(reader)])
 
@@ -33,7 +34,9 @@ Format = Literal["csv", "xlsx"]
 Cell = str | int | date | datetime | None
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _MEDIA = {"csv": "text/csv; charset=utf-8", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-_EXPORT_RESPONSES = {200: {"content": {_MEDIA["csv"]: {}, _MEDIA["xlsx"]: {}}, "description": "the file"}}
+_EXPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {_MEDIA["csv"]: {}, _MEDIA["xlsx"]: {}}, "description": "the file"}
+}
 
 MATRIX_HEADER = (
     "机关编号",
@@ -98,7 +101,8 @@ def _xlsx(title: str, header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> 
     for row in rows:
         cells = []
         for value in row:
-            cell = WriteOnlyCell(sheet, value.replace(tzinfo=None) if isinstance(value, datetime) else value)
+            # openpyxl writes dates: its stub's WriteOnlyCell omits them (Cell itself takes them).
+            cell = WriteOnlyCell(sheet, value.replace(tzinfo=None) if isinstance(value, datetime) else value)  # type: ignore[arg-type]
             if isinstance(value, str):
                 cell.data_type = "s"  # never a formula, whatever the text starts with
             cells.append(cell)
@@ -126,7 +130,9 @@ def export_matrix(
     wanted: Annotated[MatrixFilter, Query()],
 ) -> Response:
     """The compliance matrix with the page's filters, as CSV (UTF-8 with BOM) or XLSX."""
-    m = queries.matrix(session, wanted)
+    m = matrix_view.matrix(session, wanted)
+    year = m.filter.year
+    assert year is not None  # matrix() fills in the default year
     rows: list[Sequence[Cell]] = [
         (
             r.agency_id,
@@ -141,11 +147,11 @@ def export_matrix(
             "、".join(r.rules),
             r.detail,
             r.checked_at,
-            dossier_url(web.settings, r.agency_id, m.filter.year),
+            dossier_url(web.settings, r.agency_id, year),
         )
         for r in m.rows
     ]
-    return _file(fmt, f"合规情况-{m.filter.year}年度", f"{m.filter.year}年度合规情况", MATRIX_HEADER, rows)
+    return _file(fmt, f"合规情况-{year}年度", f"{year}年度合规情况", MATRIX_HEADER, rows)
 
 
 @router.get("/findings.{fmt}", responses=_EXPORT_RESPONSES)
@@ -168,14 +174,14 @@ def export_findings(
             FINDING_STATUS_ZH[f.status],
             f.message_zh,
             f.evidence,
-            queries.location_text(f.location),
+            findings_view.location_text(f.location),
             f.first_seen_at,
             f.last_seen_at,
             f.status_by,
             f.status_reason,
             dossier_url(web.settings, f.agency_id, f.report_year),
         )
-        for f in queries.findings(session, wanted)
+        for f in findings_view.findings(session, wanted)
     ]
     suffix = f"-{wanted.year}年度" if wanted.year else ""
     return _file(fmt, f"问题清单{suffix}", "问题清单", FINDINGS_HEADER, rows)

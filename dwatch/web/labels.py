@@ -6,7 +6,7 @@ from typing import Final
 
 from dwatch.labels import COMPLIANCE_STATUS_ZH, FINDING_STATUS_ZH
 from dwatch.reports.checks.findings import Category, Severity
-from dwatch.store.tables import ComplianceStatus
+from dwatch.reports.compliance import ComplianceStatus
 
 UNCHECKED: Final = "unchecked"  # an active agency without a status for the year yet
 
@@ -17,6 +17,7 @@ STATUS_ORDER: Final = (
     ComplianceStatus.DEFECTIVE.value,
     ComplianceStatus.UNREACHABLE.value,
     ComplianceStatus.UNPARSEABLE.value,
+    ComplianceStatus.NEEDS_REVIEW.value,
     UNCHECKED,
     ComplianceStatus.COMPLIANT.value,
 )

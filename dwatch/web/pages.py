@@ -9,17 +9,19 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Path, Query, Reques
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from dwatch.ops import OpsInputError
+from dwatch.ops import OpsInputError, OpsUnavailableError
 from dwatch.reports.checks.catalogue import CATALOGUE
 from dwatch.store.tables import Document
-from dwatch.web import chart, queries
+from dwatch.web import chart, dossier_view, findings_view, matrix_view, view_base
 from dwatch.web.auth import FLASH_COOKIE, CurrentUser, form_actor, reader
 from dwatch.web.context import context, db
+from dwatch.web.findings_view import FindingFilter
 from dwatch.web.labels import FINDING_STATUS_ZH, STATUS_ZH
-from dwatch.web.ops import OpsOutcome, OpsUnavailableError
-from dwatch.web.ops import triage as ops_triage
-from dwatch.web.queries import MAX_YEAR, MIN_YEAR, Decision, FindingFilter, MatrixFilter
+from dwatch.web.matrix_view import MatrixFilter
 from dwatch.web.security import Role, TokenKind
+from dwatch.web.triage import Decision
+from dwatch.web.triage import triage as triage_finding
+from dwatch.web.view_base import MAX_YEAR, MIN_YEAR
 
 router = APIRouter(include_in_schema=False)
 
@@ -60,11 +62,11 @@ def home() -> RedirectResponse:
 
 @router.get("/matrix", response_class=HTMLResponse)
 def matrix_page(request: Request, user: Reader, session: DB, wanted: Annotated[MatrixFilter, Query()]) -> HTMLResponse:
-    wanted = queries.with_year(session, wanted)
+    wanted = matrix_view.with_year(session, wanted)
     year = wanted.year
     assert year is not None  # with_year() resolved it
-    rows = queries.matrix_rows(session, wanted)
-    result = queries.summarise(wanted, rows)
+    rows = matrix_view.matrix_rows(session, wanted)
+    result = matrix_view.summarise(wanted, rows)
     return _render(
         request,
         "matrix.html",
@@ -72,12 +74,12 @@ def matrix_page(request: Request, user: Reader, session: DB, wanted: Annotated[M
         {
             "m": result,
             "year": year,
-            "years": sorted({*queries.years(session), year}, reverse=True),
-            "supervisors": queries.supervisors(session),
+            "years": sorted({*view_base.years(session), year}, reverse=True),
+            "supervisors": matrix_view.supervisors(session),
             "rules": CATALOGUE.rules,
             # Like the counts, the chart covers the whole selection, whichever status is picked.
             "timeliness": chart.timeliness(rows),
-            "trend": chart.trend(queries.status_trend(session)),
+            "trend": chart.trend(matrix_view.status_trend(session)),
             "query": request.url.query,
         },
     )
@@ -88,8 +90,8 @@ def findings_page(
     request: Request, user: Reader, session: DB, wanted: Annotated[FindingFilter, Query()]
 ) -> HTMLResponse:
     if wanted.year is None:
-        wanted = wanted.model_copy(update={"year": queries.default_year(session)})
-    rows = queries.findings(session, wanted)
+        wanted = wanted.model_copy(update={"year": view_base.default_year(session)})
+    rows = findings_view.findings(session, wanted)
     return _render(
         request,
         "findings.html",
@@ -97,18 +99,18 @@ def findings_page(
         {
             "rows": rows,
             "f": wanted,
-            "years": queries.years(session),
+            "years": view_base.years(session),
             "rules": CATALOGUE.rules,
             "query": request.url.query,
-            "anchor": queries.finding_anchor,
-            "location_text": queries.location_text,
+            "anchor": dossier_view.finding_anchor,
+            "location_text": findings_view.location_text,
         },
     )
 
 
 @router.get("/agencies/{agency_id}/{year}", response_class=HTMLResponse)
 def dossier_page(request: Request, user: Reader, session: DB, agency_id: str, year: PathYear) -> HTMLResponse:
-    found = queries.dossier(session, agency_id, year)
+    found = dossier_view.dossier(session, agency_id, year)
     if found is None:
         raise HTTPException(404, f"机关不存在：{agency_id}")
     return _render(
@@ -119,9 +121,9 @@ def dossier_page(request: Request, user: Reader, session: DB, agency_id: str, ye
             "d": found,
             "a": found.record.agency,
             "year": year,
-            "anchor": queries.finding_anchor,
-            "row_anchor": queries.cell_anchor,
-            "location_text": queries.location_text,
+            "anchor": dossier_view.finding_anchor,
+            "row_anchor": dossier_view.cell_anchor,
+            "location_text": findings_view.location_text,
         },
     )
 
@@ -154,12 +156,12 @@ async def triage(
 ) -> RedirectResponse:
     ctx = context(request)
     with ctx.store.session() as session:
-        finding = queries.finding(session, finding_id)
+        finding = findings_view.finding(session, finding_id)
     if finding is None:
         raise HTTPException(404, f"问题不存在：{finding_id}")
     back = dossier_url(finding.agency_id, finding.report_year)
     try:
-        decided = await ops_triage(ctx.store, ctx.ops, finding_id, decision, user.name, reason)
+        decided = await triage_finding(ctx.store, ctx.ops, finding_id, decision, user.name, reason)
     except (ValueError, OpsInputError, OpsUnavailableError) as exc:
         return _redirect(request, back, f"问题 #{finding_id} 未能处理：{exc}")
     status = FINDING_STATUS_ZH[decided.status]
@@ -172,12 +174,12 @@ async def _ops_action(request: Request, user: CurrentUser, action: str, agency_i
     run = ops.recrawl if action == "recrawl" else ops.recheck
     verb = "重新抓取" if action == "recrawl" else "重新检查"
     try:
-        outcome: OpsOutcome = await run(agency_id, year, user.name)
+        result = await run(agency_id, year, user.name)
     except OpsUnavailableError as exc:
         return _redirect(request, dossier_url(agency_id, year), f"{verb}未能执行：{exc}")
-    detail = f"：{outcome.detail}" if outcome.detail else ""
-    status = STATUS_ZH.get(outcome.status or "", outcome.status)
-    message = f"{verb}完成（工作流 {outcome.workflow_id}），当前状态：{status}{detail}"
+    detail = f"：{result.detail}" if result.detail else ""
+    status = STATUS_ZH.get(result.status, result.status)
+    message = f"{verb}完成（工作流 {result.workflow_id}），当前状态：{status}{detail}"
     return _redirect(request, dossier_url(agency_id, year), message)
 
 

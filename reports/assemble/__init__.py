@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from dwatch.reports.assemble.cleanup import clean
-from dwatch.reports.assemble.sections import build_sections, find_sections, find_title, title_year_and_agency
+from dwatch.reports.assemble.sections import build_sections, find_sections
 from dwatch.reports.assemble.tables import read_table2, read_table3, read_table4
+from dwatch.reports.assemble.title import choose_title, title_year_and_agency
 from dwatch.reports.labels import normalize
 from dwatch.reports.layout import Layout, Line
 from dwatch.reports.model import AnnualReport, Diagnostic, DiagnosticLevel, SourceInfo, Table
-from dwatch.reports.template import SECTIONS, SIGNATURES_2019, SIGNATURES_PRE2019, ReportFormat
+from dwatch.reports.template import SECTIONS, SIGNATURES_2019, SIGNATURES_PRE2019, ReportFormat, TableId
 
 # A table region is found by its section heading or, failing that, by a phrase only that table has.
 _TABLE_ANCHORS = {
@@ -22,9 +25,7 @@ _TABLE_SECTION = {"table2": "S2", "table3": "S3", "table4": "S4"}
 def assemble(layout: Layout, source: SourceInfo) -> AnnualReport:
     lines = clean(layout)
     diagnostics = list(layout.diagnostics)
-    title, body_start = find_title(lines)
-    if title is None and layout.title_hint:
-        title = layout.title_hint
+    title, title_source, body_start = choose_title(lines, layout.title_hints)
     year, agency = title_year_and_agency(title)
     starts, headings = find_sections(lines, body_start)
     sections = build_sections(lines, starts)
@@ -32,15 +33,20 @@ def assemble(layout: Layout, source: SourceInfo) -> AnnualReport:
     preamble = "\n".join(ln.text for ln in lines[body_start:first_section] if not ln.in_table)
 
     heading_index = {s.spec.section_id: s.index for s in starts}
-    readers = {"table2": read_table2, "table3": read_table3, "table4": read_table4}
-    tables: dict[str, Table] = {}
+    readers: dict[TableId, Callable[[list[Line], list[Diagnostic]], Table]] = {
+        "table2": read_table2,
+        "table3": read_table3,
+        "table4": read_table4,
+    }
+    tables: dict[TableId, Table] = {}
     for table_id, reader in readers.items():
         region = _region(lines, table_id, heading_index)
-        tables[table_id] = reader(region, diagnostics) if region else Table(table_id=table_id)  # type: ignore[arg-type]
+        tables[table_id] = reader(region, diagnostics) if region else Table(table_id=table_id)
 
     report = AnnualReport(
         source=source,
         title=title,
+        title_source=title_source,
         agency=agency,
         year=year,
         preamble=preamble,

@@ -30,7 +30,7 @@ def _clean_fragment(fragment: Fragment, line: Line, artifacts: list[Artifact]) -
         stripped = stripped.replace("\r", "").replace("\n", "")
     if stripped == fragment.text:
         return fragment
-    return Fragment(stripped, fragment.x0, fragment.x1)
+    return Fragment(stripped, fragment.x0, fragment.x1, fragment.confidence)
 
 
 def clean(layout: Layout) -> list[Line]:

@@ -34,12 +34,20 @@ def cells_of(line: Line) -> tuple[Fragment, ...]:
     return tuple(Fragment(m.group()) for m in _TOKEN.finditer(line.fragments[0].text))
 
 
-def split_row(line: Line) -> tuple[list[Fragment], list[Fragment]]:
-    """(label cells, trailing value cells). Grid rows keep their empty value cells."""
+def split_row(line: Line, row_labels: frozenset[str] = frozenset()) -> tuple[list[Fragment], list[Fragment]]:
+    """(label cells, trailing value cells). Grid rows keep their empty value cells.
+
+    In a grid row, every cell right of a cell that is exactly a template row label (`row_labels`,
+    normalised) is a value cell, whatever it holds: words typed where a figure belongs ("见附件")
+    are then that row's value, not label text run into the next row.
+    """
     cells = list(cells_of(line))
     cut = len(cells)
     while cut > 0 and (looks_like_value(cells[cut - 1].text) or (line.grid and not cells[cut - 1].text)):
         cut -= 1
+    if line.grid and row_labels:
+        labelled = [i for i, c in enumerate(cells[:cut]) if c.text and normalize(c.text) in row_labels]
+        cut = labelled[-1] + 1 if labelled else cut
     labels = [c for c in cells[:cut] if c.text]
     values = cells[cut:]
     # A row of empty cells carries no data, unless it is a labelled grid row: a template row left blank.
@@ -48,14 +56,14 @@ def split_row(line: Line) -> tuple[list[Fragment], list[Fragment]]:
     return labels, values
 
 
-def read_rows(lines: list[Line]) -> tuple[list[RawRow], str]:
+def read_rows(lines: list[Line], row_labels: frozenset[str] = frozenset()) -> tuple[list[RawRow], str]:
     """Data rows of a region, and the normalised text of everything that was not a value."""
     rows: list[RawRow] = []
     pending: list[str] = []
     pending_lines: list[Line] = []
     all_labels: list[str] = []
     for line in lines:
-        labels, values = split_row(line)
+        labels, values = split_row(line, row_labels)
         label_text = "".join(c.text for c in labels)
         all_labels.append(label_text)
         if not values:

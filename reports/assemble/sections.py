@@ -1,4 +1,4 @@
-"""Title, headings and the six sections.
+"""Headings and the six sections.
 
 Headings are matched on their full text after normalisation, in template order, never on the
 numeral alone: huaihua-jiaojing-2023.txt reuses 一、…五、 for the sub-items of 总体情况, so a line
@@ -7,7 +7,6 @@ numeral alone: huaihua-jiaojing-2023.txt reuses 一、…五、 for the sub-item
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from dwatch.reports.labels import FUZZY_THRESHOLD, MatchQuality, NumberingStyle, compare, split_numbering
@@ -15,8 +14,6 @@ from dwatch.reports.layout import Line
 from dwatch.reports.model import Heading, LabelMatch, Location, Section
 from dwatch.reports.template import SECTIONS, SectionSpec
 
-_TITLE_WORDS = re.compile(r"年度报告|年报")
-_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 _MAX_HEADING_CHARS = 40  # a line longer than this is prose, even if it starts with a numeral
 
 
@@ -29,28 +26,6 @@ class SectionStart:
 
 def location_of(line: Line, **extra: str | None) -> Location:
     return Location(page=line.page, line=line.line_no, **extra)
-
-
-def find_title(lines: list[Line]) -> tuple[str | None, int]:
-    """The title (joined over its wrapped lines) and the index of the first line after it."""
-    parts: list[str] = []
-    for i, line in enumerate(lines[:6]):
-        if line.in_table:
-            break
-        parts.append(line.text.strip())
-        if _TITLE_WORDS.search(line.text):
-            return "".join(parts), i + 1
-    return None, 0
-
-
-def title_year_and_agency(title: str | None) -> tuple[int | None, str | None]:
-    if not title:
-        return None, None
-    m = _YEAR.search(title)
-    if not m:
-        return None, None
-    agency = title[: m.start()].strip() or None
-    return int(m.group(1)), agency
 
 
 def _numbered(line: Line) -> tuple[NumberingStyle, int | None, str] | None:

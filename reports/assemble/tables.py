@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dwatch.reports.assemble.rows import RawRow, label_score, read_rows, strip_noise
+from dataclasses import dataclass
+
+from dwatch.reports.assemble.rows import RawRow, label_score, read_rows, split_row, strip_noise
 from dwatch.reports.assemble.sections import location_of
 from dwatch.reports.labels import MatchQuality, compare, normalize, similarity
 from dwatch.reports.layout import Fragment, Line
 from dwatch.reports.model import Cell, Diagnostic, DiagnosticLevel, LabelMatch, Table, TableRow
-from dwatch.reports.numbers import classify
+from dwatch.reports.numbers import CellKind, classify
 from dwatch.reports.template import (
     SIGNATURES_2019,
     T3_GROUPS,
@@ -27,6 +29,11 @@ _ROW_THRESHOLD = 0.7  # below this a data row is not the template row: it is an 
 _LOOKAHEAD = 6  # template rows a document may skip between two rows it has
 _HEADER_SEARCH_CHARS = 3000  # a whole table 三 region's labels are about 1,500 characters
 _NOISE = tuple(normalize(x) for x in (T3_RESULTS, *T3_GROUPS))
+# Row labels that mark the cells right of them as value cells (`rows.split_row`); table 四 has none.
+_ROW_LABELS = {
+    "table2": frozenset(normalize(r.label) for spec in (TABLE2_2021, TABLE2_2019) for r in spec.rows),
+    "table3": frozenset(normalize(r.label) for r in TABLE3.rows),
+}
 
 
 def _cell(spec_table: TableSpec, row_id: str | None, column: str, fragment: Fragment | None, line: Line) -> Cell:
@@ -38,6 +45,8 @@ def _cell(spec_table: TableSpec, row_id: str | None, column: str, fragment: Frag
         kind=kind,
         value=value,
         approx_value=approx,
+        ocr=fragment is not None and fragment.confidence is not None,
+        confidence=fragment.confidence if fragment else None,
         location=location_of(line, table=spec_table.table_id, row=row_id, column=column),
     )
 
@@ -48,8 +57,8 @@ class _ColumnGuide:
     def __init__(self, rows: list[RawRow]) -> None:
         self.centres: dict[int, list[float]] = {}
         for row in rows:
-            xs = [v.x_center for v in row.values]
-            if not row.grid and all(x is not None for x in xs):
+            xs = [x for v in row.values if (x := v.x_center) is not None]
+            if not row.grid and len(xs) == len(row.values):
                 self.centres.setdefault(len(xs), [0.0] * len(xs))
                 self.centres[len(xs)] = [a + b for a, b in zip(self.centres[len(xs)], xs, strict=True)]
         self.counts = {n: sum(1 for r in rows if len(r.values) == n and not r.grid) for n in self.centres}
@@ -78,19 +87,98 @@ def _short_row(where: str, found: int, expected: int, line: Line) -> Diagnostic:
     )
 
 
+@dataclass(frozen=True)
+class _Picked:
+    cells: list[Fragment | None]  # the n cells taken as the row's values
+    dropped: list[Fragment]  # written cells left out
+    guessed: bool  # the written cells fit the n columns at more than one place
+
+
+def _pick(values: list[Fragment], n: int) -> _Picked:
+    """n consecutive value cells out of more: those holding the most written cells, the last on a tie.
+
+    A Word table may keep as separate blank cells what the template merges (table 二's 本年处理决定数量
+    spans three columns), so the figure can sit in any of them. The written cells left out are returned,
+    to be reported, never dropped silently.
+    """
+    written = [i for i, v in enumerate(values) if v.text]
+    last = len(values) - n
+    start = max(range(last + 1), key=lambda s: (sum(s <= i < s + n for i in written), s))
+    dropped = [values[i] for i in written if not start <= i < start + n]
+    # Moved off the last n with room on both sides: which blank is which column is a guess.
+    guessed = start < last and not dropped and start > max(0, written[-1] - n + 1)
+    return _Picked(list(values[start : start + n]), dropped, guessed)
+
+
 def _align(
     row: RawRow, n: int, guide: _ColumnGuide, diagnostics: list[Diagnostic], where: str
-) -> list[Fragment | None]:
+) -> tuple[list[Fragment | None], list[Fragment]]:
+    """The row's n value cells (None where it has none) and the written cells left out."""
     values = row.values
     if len(values) == n:
-        return list(values)
+        return list(values), []
     if len(values) > n:
-        return list(values[-n:])
+        picked = _pick(values, n)
+        if picked.guessed:
+            diagnostics.append(
+                Diagnostic(
+                    code="PARSE-CELL-ALIGN",
+                    level=DiagnosticLevel.WARNING,
+                    message=f"{where}: {len(values)} cells for {n} columns; the written ones are taken as the first",
+                    location=location_of(row.line),
+                )
+            )
+        return picked.cells, picked.dropped
     placed = None if row.grid else guide.place(values, n)
     if placed is not None:
-        return placed
+        return placed, []
     diagnostics.append(_short_row(where, len(values), n, row.line))
-    return [*values, *([None] * (n - len(values)))]
+    return [*values, *([None] * (n - len(values)))], []
+
+
+def _stray_labels(line: Line, table_id: str, label: str) -> list[str]:
+    """Text cells to the right of a row's own label cell on its line (a label not quite the template's).
+
+    Empty when no cell of the line carries the label (it is on the lines above): nothing is known
+    to sit beside it then.
+    """
+    labels, _ = split_row(line, _ROW_LABELS.get(table_id, frozenset()))
+    want = normalize(label)
+    stray: list[str] = []
+    for cell in reversed(labels):
+        text = normalize(cell.text)
+        if text in want or label_score(want, text) >= _ROW_THRESHOLD:
+            return stray[::-1]
+        stray.append(cell.text)
+    return []
+
+
+def _diagnose_stray(
+    spec: TableSpec, row: TableRow, raw: RawRow, dropped: list[Fragment], diagnostics: list[Diagnostic]
+) -> None:
+    """A value cell left blank while the row holds text elsewhere, or written cells not read: never silent."""
+    blank = next((c for c in row.cells if c.kind is CellKind.BLANK), None)
+    stray = [f.text for f in dropped]
+    if blank is not None and row.row_id is not None:
+        stray += _stray_labels(raw.line, spec.table_id, row.label.template)
+    if not dropped and (blank is None or not stray):
+        return
+    where = f"{spec.table_id} {row.row_id or row.label.found}"
+    quoted = "、".join(f"“{text}”" for text in stray)
+    if blank is not None:
+        message = f"{where}: “{blank.column}” is empty while the row also holds {quoted}, not read as a value"
+    else:
+        message = (
+            f"{where}: {quoted} not read: the row has more written cells than its {len(row.cells)} value column(s)"
+        )
+    diagnostics.append(
+        Diagnostic(
+            code="PARSE-CELL-STRAY",
+            level=DiagnosticLevel.WARNING,
+            message=message,
+            location=blank.location if blank is not None else row.location,
+        )
+    )
 
 
 def _header_matches(labels: tuple[str, ...], header_text: str, table_id: str, first: Line | None) -> list[LabelMatch]:
@@ -129,7 +217,7 @@ def _match_rows(
         score, offset, row_spec = max(scored, key=lambda t: (t[0], -t[1]), default=(0.0, 0, None))
         if row_spec is None or score < _ROW_THRESHOLD:
             if any(v.text for v in raw.values):  # a blank row that is no template row is a header row
-                extra.append(_extra_row(spec, raw))
+                extra.append(_extra_row(spec, raw, diagnostics))
             continue
         cursor += offset + 1
         matched[row_spec.row_id] = _table_row(spec, row_spec, raw, found, score, guide, diagnostics)
@@ -151,8 +239,8 @@ def _table_row(
         quality = MatchQuality.EXACT if normalize(row_spec.label) in found else quality
     if quality is MatchQuality.MISSING:
         quality = MatchQuality.FUZZY  # accepted by order and partial text: a label with parts missing
-    values = _align(raw, len(row_spec.columns), guide, diagnostics, f"{spec.table_id} {row_spec.row_id}")
-    return TableRow(
+    values, dropped = _align(raw, len(row_spec.columns), guide, diagnostics, f"{spec.table_id} {row_spec.row_id}")
+    row = TableRow(
         row_id=row_spec.row_id,
         label=LabelMatch(
             template=row_spec.label,
@@ -167,18 +255,23 @@ def _table_row(
         ],
         location=location_of(raw.line, table=spec.table_id, row=row_spec.row_id),
     )
+    _diagnose_stray(spec, row, raw, dropped, diagnostics)
+    return row
 
 
-def _extra_row(spec: TableSpec, raw: RawRow) -> TableRow:
+def _extra_row(spec: TableSpec, raw: RawRow, diagnostics: list[Diagnostic]) -> TableRow:
     columns = spec.rows[0].columns if spec.table_id == "table3" else tuple(str(i + 1) for i in range(len(raw.values)))
-    values: list[Fragment | None] = list(raw.values[-len(columns) :])
-    values += [None] * (len(columns) - len(values))
-    return TableRow(
+    picked = _pick(raw.values, len(columns)) if len(raw.values) > len(columns) else _Picked(list(raw.values), [], False)
+    values = picked.cells + [None] * (len(columns) - len(picked.cells))
+    row = TableRow(
         row_id=None,
         label=LabelMatch(template="", found=raw.label, quality=MatchQuality.MISSING),
         cells=[_cell(spec, None, c, v, raw.line) for c, v in zip(columns, values, strict=True)],
         location=location_of(raw.line, table=spec.table_id),
     )
+    if picked.dropped:
+        _diagnose_stray(spec, row, raw, picked.dropped, diagnostics)
+    return row
 
 
 def _missing_row(row_spec: RowSpec) -> TableRow:
@@ -190,16 +283,16 @@ def _missing_row(row_spec: RowSpec) -> TableRow:
 
 
 def read_table2(lines: list[Line], diagnostics: list[Diagnostic]) -> Table:
-    raw_rows, header_text = read_rows(lines)
+    raw_rows, header_text = read_rows(lines, _ROW_LABELS["table2"])
     old = sum(1 for sig in SIGNATURES_2019 if normalize(sig) in header_text)
     spec = TABLE2_2019 if old >= 2 else TABLE2_2021
     return _build(spec, lines, raw_rows, header_text, diagnostics, noise=(), layout=_layout(spec))
 
 
 def read_table3(lines: list[Line], diagnostics: list[Diagnostic]) -> Table:
-    raw_rows, header_text = read_rows(lines)
+    raw_rows, header_text = read_rows(lines, _ROW_LABELS["table3"])
     table = _build(TABLE3, lines, raw_rows, header_text, diagnostics, noise=_NOISE, layout=ReportFormat.F2021)
-    missing_other = all(table.row(r) is not None and table.row(r).missing for r in ("R21", "R22", "R23"))  # type: ignore[union-attr]
+    missing_other = all((row := table.row(r)) is not None and row.missing for r in ("R21", "R22", "R23"))
     if missing_other and any(normalize("（六）其他处理") in normalize(r.label.found or "") for r in table.extra_rows):
         table.layout = ReportFormat.F2019
     return table
@@ -262,7 +355,7 @@ def _build(
     noise: tuple[str, ...],
     layout: ReportFormat,
 ) -> Table:
-    table = Table(table_id=spec.table_id, layout=layout)  # type: ignore[arg-type]
+    table = Table(table_id=spec.table_id, layout=layout)
     if not raw_rows:
         table.rows = [_missing_row(r) for r in spec.rows]
         return table

@@ -14,9 +14,19 @@ from typing import Any
 import yaml
 
 # Imported for their side effect of registering the check kinds.
-from dwatch.reports.checks import content, crossyear, narrative, provenance, structure, tables, timeliness  # noqa: F401
-from dwatch.reports.checks.findings import AgencyKind, Category, Severity
+from dwatch.reports.checks import (  # noqa: F401
+    content,
+    crossyear,
+    narrative,
+    provenance,
+    readability,
+    structure,
+    tables,
+    timeliness,
+)
+from dwatch.reports.checks.findings import Category, Severity
 from dwatch.reports.checks.registry import KINDS, Kind, Params
+from dwatch.reports.compliance import AgencyKind
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 

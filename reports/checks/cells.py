@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from dwatch.reports.model import AnnualReport, Cell, Location, Table, TableRow
 from dwatch.reports.numbers import CellKind
 
@@ -23,14 +25,22 @@ def value(cell: Cell | None) -> Number | None:
     return None
 
 
-def table_names(table_id: str) -> dict[str, str]:
+class TableNames(TypedDict):
+    """A table's display names, the message arguments `table_zh` and `table_en`."""
+
+    table_zh: str
+    table_en: str
+
+
+def table_names(table_id: str) -> TableNames:
     zh, en = TABLE_NAME[table_id]
     return {"table_zh": zh, "table_en": en}
 
 
 def cell_location(table: Table, row: TableRow, column: str | None = None) -> Location:
     """The logical place of a row or cell (page and line kept for display, not for fingerprints)."""
-    where = row.cell(column).location if column and row.cell(column) else row.location
+    cell = row.cell(column) if column else None
+    where = cell.location if cell else row.location
     return Location(
         page=where.page,
         line=where.line,

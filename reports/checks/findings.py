@@ -13,8 +13,9 @@ import hashlib
 import json
 from datetime import date
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any
 
+from dwatch.reports.compliance import AgencyKind
 from dwatch.reports.model import DateSource, Location
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -39,19 +40,18 @@ class Category(StrEnum):
     CHANGE = "CHANGE"  # 发布后有变动
 
 
-AgencyKind = Literal["department", "government"]
-
-
 class CheckContext(BaseModel):
     """What the checks know besides the document itself."""
 
     model_config = ConfigDict(extra="forbid")
 
-    agency_kind: AgencyKind = "department"
+    agency_kind: AgencyKind | None = Field(
+        default=None, description="the agency's kind as given (registry, --agency-kind); None: inferred from its name"
+    )
     agency_name: str | None = None
     published: date | None = None
     published_source: DateSource | None = Field(default=None, description="where `published` was read")
-    deadline: date | None = Field(default=None, description="a configured local deadline; else the statutory one")
+    deadline: date | None = Field(default=None, description="the agency's deadline; None: the statutory one")
     report_year: int | None = Field(default=None, description="overrides the year read from the title")
     insecure_tls: bool = Field(default=False, description="the document was fetched over an invalid certificate")
     document_version: int = Field(default=1, ge=1, description="the agency-year's report's archive version")

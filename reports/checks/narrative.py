@@ -1,5 +1,6 @@
-"""总体情况 and the other narrative sections: the five aspects, padding, approximate figures, and the
-figures the text states compared with the tables (N-01).
+"""总体情况 and the other narrative sections: the five aspects, padding, approximate figures, the
+figures the text states compared with the tables (N-01), and stated totals against their own
+enumerated parts (N-03).
 
 N-01 is conservative: a stated figure is compared with every reading real reports use (e.g. 受理 =
 新收, or 新收 + 上年结转) and reported only when none matches; approximate figures are not compared.
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import re
 from functools import cached_property
+from itertools import accumulate
 from typing import Literal
 
 from dwatch.reports.checks.cells import Number, lookup, short_name, value
@@ -255,6 +257,117 @@ def _check_figure(
         name=claim.name,
         stated=stated,
         readings=[f"{name} {v}" for name, v in readings],
+    )
+
+
+# ---- N-03 ---------------------------------------------------------------------------------------
+
+_SENTENCE = re.compile(r"[^。！？!?]+")
+_DIGITS = r"\d+(?:[.,．]\d+)*"
+_NUMBER = re.compile(rf"(?<![\d.,．]){_DIGITS}")
+_CLAUSE_MARK = re.compile(r"[，,；;：:]")
+
+
+class BreakdownParams(Params):
+    """A stated total with an enumeration of its parts in the same sentence ("共…N条，其中…a条、…b条")."""
+
+    units: tuple[str, ...] = Field(description="count units; a total and its parts must share one")
+    introducers: tuple[str, ...] = Field(description="words right after the total that open the enumeration")
+    not_a_total: tuple[str, ...] = Field(description="words in the total's clause that make it a change or a ratio")
+    not_a_sum: tuple[str, ...] = Field(
+        description="words in the enumeration that make it something else than a sum: partial (等), ratios, nesting"
+    )
+    not_before: str = Field(description="characters that may not precede a figure: approximate or ordinal")
+    min_parts: int = 2
+
+    @cached_property
+    def _units(self) -> str:
+        return "|".join(map(re.escape, sorted(self.units, key=len, reverse=True)))  # 人次 before 次
+
+    @cached_property
+    def total(self) -> re.Pattern[str]:
+        introducers = "|".join(map(re.escape, self.introducers))
+        return re.compile(rf"(?<![\d.,．])(?P<number>{_DIGITS})(?P<unit>{self._units})[，,：:]?(?:{introducers})")
+
+    @cached_property
+    def unit_after(self) -> re.Pattern[str]:
+        return re.compile(self._units)
+
+    @cached_property
+    def spelled(self) -> re.Pattern[str]:
+        """A figure in Chinese numerals ("两条"): it cannot be added up, so the sum is not checked."""
+        return re.compile(rf"[〇零一二两三四五六七八九十百千万]+(?:{self._units})")
+
+
+@kind("narrative_breakdown", BreakdownParams, ("default",))
+def narrative_breakdown(run: RuleRun, p: BreakdownParams) -> None:
+    for spec in SECTIONS:
+        compact = run.subject.compact(spec.section_id)
+        for sentence in _SENTENCE.finditer(compact.text):
+            totals = list(p.total.finditer(sentence.group()))
+            for i, total in enumerate(totals):
+                # An enumeration runs to the end of the sentence or to the next stated total.
+                end = totals[i + 1].start() if i + 1 < len(totals) else len(sentence.group())
+                _check_breakdown(run, p, compact, spec.section_id, sentence.group(), sentence.start(), total, end)
+
+
+def _parts(p: BreakdownParams, text: str, unit: str) -> list[tuple[int, int]] | None:
+    """(value, end offset) of each part of an enumeration; None when it is not a plain sum of `unit` counts."""
+    if any(w in text for w in (*p.not_a_sum, *p.introducers)) or p.spelled.search(text):
+        return None
+    parts: list[tuple[int, int]] = []
+    for number in _NUMBER.finditer(text):
+        found = p.unit_after.match(text, number.end())
+        digits = number.group()
+        if found is None or found.group() != unit or not digits.isdigit():
+            return None  # another measure, a date, a decimal or an approximation: not a part
+        if _preceded(text, number.start(), p.not_before):
+            return None
+        parts.append((int(digits), found.end()))
+    return parts if len(parts) >= p.min_parts else None
+
+
+def _preceded(text: str, at: int, characters: str) -> bool:
+    return at > 0 and text[at - 1] in characters
+
+
+def _check_breakdown(
+    run: RuleRun,
+    p: BreakdownParams,
+    compact: Compact,
+    section_id: str,
+    sentence: str,
+    offset: int,
+    total: re.Match[str],
+    end: int,
+) -> None:
+    number, unit = total.group("number"), total.group("unit")
+    clause = max((m.end() for m in _CLAUSE_MARK.finditer(sentence, 0, total.start())), default=0)
+    claim = sentence[clause : total.end("unit")]
+    if not number.isdigit() or _preceded(sentence, total.start(), p.not_before):
+        return
+    if any(w in claim for w in p.not_a_total):
+        return
+    parts = _parts(p, sentence[total.end() : end], unit)
+    if parts is None:
+        return
+    stated = int(number)
+    # Parts reaching the total before the sentence ends: what follows is another figure ("；上年结转3件").
+    if stated in accumulate(v for v, _ in parts):
+        return
+    start, stop = offset + clause, offset + total.end() + parts[-1][1]
+    values = [v for v, _ in parts]
+    run.emit(
+        "default",
+        location=Location(section=section_id),
+        evidence=compact.text[start:stop],
+        span=compact.span(start, stop),
+        key=[claim, values],
+        claim=claim,
+        total=stated,
+        unit=unit,
+        parts=values,
+        sum=sum(values),
     )
 
 

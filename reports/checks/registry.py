@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from dwatch.reports.checks.findings import AgencyKind, CheckContext, Finding, TextSpan, fingerprint
+from dwatch.reports.checks.findings import CheckContext, Finding, TextSpan, fingerprint
 from dwatch.reports.checks.text import Compact
+from dwatch.reports.compliance import AgencyKind, KindSource
 from dwatch.reports.model import AnnualReport, Location
 from pydantic import BaseModel, ConfigDict
 
@@ -42,7 +43,9 @@ class Kind:
 KINDS: dict[str, Kind] = {}
 
 
-def kind(name: str, params: type[P], cases: tuple[str, ...]) -> Callable[[Callable[[RuleRun, P], None]], Callable]:
+def kind(
+    name: str, params: type[P], cases: tuple[str, ...]
+) -> Callable[[Callable[[RuleRun, P], None]], Callable[[RuleRun, P], None]]:
     def register(fn: Callable[[RuleRun, P], None]) -> Callable[[RuleRun, P], None]:
         KINDS[name] = Kind(name, params, frozenset(cases), fn)
         return fn
@@ -59,6 +62,7 @@ class Subject:
     context: CheckContext
     year: int | None
     agency_kind: AgencyKind
+    agency_kind_source: KindSource = "given"  # only a given kind is certain
     _compact: dict[str, Compact] = field(default_factory=dict)
 
     def section_text(self, section_id: str) -> str:

@@ -9,9 +9,8 @@ from dwatch.reports.checks.registry import Params, RuleRun, kind
 from dwatch.reports.labels import MatchQuality, normalize
 from dwatch.reports.model import Location, Table, TableRow
 from dwatch.reports.numbers import CellKind, fold
-from dwatch.reports.template import TABLE2_2019, TABLE2_2021, TABLE3, TABLE4, ReportFormat, TableSpec
+from dwatch.reports.template import TABLE2_2019, TABLE2_2021, TABLE3, TABLE4, ReportFormat, TableId, TableSpec
 
-TableId = Literal["table2", "table3", "table4"]
 _CURRENT_FROM = 2021
 
 
@@ -137,6 +136,7 @@ def fee_cell(run: RuleRun, p: FeeParams) -> None:
         return
     cell = row.cells[0]
     text = fold(cell.raw)
+    case: str | None
     if text.endswith("元") and not text.endswith("万元"):
         case = "yuan"
     elif cell.kind is CellKind.NUMBER and cell.value is not None:
@@ -162,7 +162,7 @@ class SumParams(TableParams):
     substitute_extra_rows: bool = False
 
 
-def _terms(values: list[Number | None]) -> str:
+def _terms(values: list[Number]) -> str:
     return " + ".join(str(int(v)) if float(v).is_integer() else str(v) for v in values)
 
 
@@ -218,9 +218,11 @@ def _compare(
     part_values: list[Number | None],
     total_values: list[Number | None],
 ) -> None:
-    if None in part_values or None in total_values:  # an unreadable cell: reported by the count rules
+    parts = [v for v in part_values if v is not None]
+    totals = [v for v in total_values if v is not None]
+    if len(parts) < len(part_values) or len(totals) < len(total_values):  # an unreadable cell: the count rules
         return
-    expected, actual = sum(v for v in part_values if v is not None), sum(v for v in total_values if v is not None)
+    expected, actual = sum(parts), sum(totals)
     if abs(expected - actual) < 1e-9:
         return
     run.emit(
@@ -233,8 +235,8 @@ def _compare(
         column=column,
         expected=expected,
         actual=actual,
-        parts=_terms(part_values),
-        totals=_terms(total_values),
+        parts=_terms(parts),
+        totals=_terms(totals),
     )
 
 

@@ -1,10 +1,19 @@
-"""Publication against the deadline (条例第四十九条, or a configured local deadline)."""
+"""Publication against the deadline (条例第四十九条, or a configured local deadline).
+
+The statutory deadline depends on the agency's kind (department 01-31, government 03-31). When the kind
+is not given (no registry entry, no --agency-kind) it is inferred from the name or, failing that, the
+department assumed; a late report is then at most a warning, however late, that states the kind applied
+and how it was known: neither the kind nor a local deadline (which may be later) is known for sure.
+A given kind or a local deadline makes lateness an error.
+"""
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from dwatch.reports.checks.registry import Params, RuleRun, kind
+from dwatch.reports.compliance import KIND_ZH, StatutoryDeadlines, report_deadline
 from dwatch.reports.model import DateEvidence, DateSource, Location
 from dwatch.reports.publication import publication_date
 
@@ -15,27 +24,13 @@ _SOURCE_ZH = {
     "written": "成文日期",
     "url": "网址日期",
 }
-
-
-class Statutory(Params):
-    from_year: int
-    department: str  # "MM-DD" of the year after the report year
-    government: str
+# The case of a late report by how certain its deadline is (compliance.KindSource).
+_LATE_CASE = {"given": "late", "inferred": "late_inferred_kind", "assumed": "late_assumed_kind"}
 
 
 class DeadlineParams(Params):
     prefer: tuple[DateSource, ...]
-    statutory: tuple[Statutory, ...]  # newest first
-
-
-def _deadline(run: RuleRun, p: DeadlineParams, year: int) -> date | None:
-    if run.subject.context.deadline is not None:
-        return run.subject.context.deadline
-    rule = next((s for s in p.statutory if year >= s.from_year), None)
-    if rule is None:
-        return None
-    month, day = map(int, getattr(rule, run.subject.agency_kind).split("-"))
-    return date(year + 1, month, day)
+    statutory: tuple[StatutoryDeadlines, ...]  # newest first
 
 
 def _published(run: RuleRun, prefer: tuple[DateSource, ...]) -> tuple[date, str] | None:
@@ -46,10 +41,12 @@ def _published(run: RuleRun, prefer: tuple[DateSource, ...]) -> tuple[date, str]
     return (found.value, found.source.value) if found else None
 
 
-@kind("deadline", DeadlineParams, ("late", "no_date"))
+@kind("deadline", DeadlineParams, ("late", "late_inferred_kind", "late_assumed_kind", "no_date"))
 def deadline(run: RuleRun, p: DeadlineParams) -> None:
     year = run.subject.year
-    due = _deadline(run, p, year) if year is not None else None
+    if year is None:
+        return
+    due = run.subject.context.deadline or report_deadline(year, run.subject.agency_kind, statutory=p.statutory)
     if due is None:
         return
     published = _published(run, p.prefer)
@@ -58,8 +55,15 @@ def deadline(run: RuleRun, p: DeadlineParams) -> None:
         return
     when, source = published
     if when > due:
+        subject = run.subject
+        # A local deadline does not depend on the kind; a statutory one is only as sure as the kind.
+        kind_source = "given" if subject.context.deadline is not None else subject.agency_kind_source
+        assumption: dict[str, Any] = {}  # the message arguments stating the assumed kind
+        if kind_source != "given":
+            assumption = {"agency": subject.agency or "", "kind": subject.agency_kind, "kind_source": kind_source}
+            assumption["kind_zh"] = KIND_ZH[subject.agency_kind]
         run.emit(
-            "late",
+            _LATE_CASE[kind_source],
             location=Location(),
             evidence=f"{source}: {when.isoformat()}",
             published=when.isoformat(),
@@ -67,6 +71,7 @@ def deadline(run: RuleRun, p: DeadlineParams) -> None:
             source_zh=_SOURCE_ZH[source],
             deadline=due.isoformat(),
             days_late=(when - due).days,
+            **assumption,
         )
 
 

@@ -88,13 +88,21 @@ def parse_document(
     *,
     content_type: str | None = None,
     limits: ParseLimits = DEFAULT_LIMITS,
+    images: Callable[[str], bytes | None] | None = None,
 ) -> AnnualReport:
-    """Parse `data` (named `name`: a file name or URL). Raises a `ParseError` subclass when unreadable."""
+    """Parse `data` (named `name`: a file name or URL). Raises a `ParseError` subclass when unreadable.
+
+    Scanned pages and <img> tables are read by OCR when the `ocr` extra is installed; `images` gives an
+    <img src>'s bytes (data: URIs need none)."""
     if not data or not data.strip():
         raise EmptyDocument("the document is empty (zero bytes or only white space)")
     if len(data) > limits.max_bytes:
         raise DocumentTooLarge(f"{len(data)} bytes, over the limit of {limits.max_bytes}")
     kind = sniff(data)
     layout = _extractor(kind)(data, limits, content_type)
+    if kind is DocumentKind.PDF or (kind is DocumentKind.HTML and layout.images):
+        from dwatch.reports.parsers import ocr
+
+        layout = ocr.ocr_pdf(data, layout) if kind is DocumentKind.PDF else ocr.ocr_images(layout, images)
     source = SourceInfo(name=name, sha256=hashlib.sha256(data).hexdigest(), media_type=kind.value, size=len(data))
     return assemble(layout, source)

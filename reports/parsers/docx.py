@@ -18,6 +18,7 @@ from io import BytesIO
 
 import docx
 from docx.opc.exceptions import PackageNotFoundError
+from docx.oxml.document import CT_Document
 from dwatch.reports.layout import Layout
 from dwatch.reports.parsers.errors import CorruptDocument, DocumentTooLarge, UnsupportedFormat
 from dwatch.reports.parsers.limits import ParseLimits
@@ -80,7 +81,8 @@ def _open_body(data: bytes) -> etree._Element:
         raise UnsupportedFormat(str(exc)) from exc
     except (etree.XMLSyntaxError, zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError) as exc:
         raise CorruptDocument(f"the .docx content cannot be read: {exc}") from exc
-    return document.element.body
+    element: CT_Document = document.element  # python-docx leaves the `element` property unannotated
+    return element.body
 
 
 def _children(parent: etree._Element, tags: tuple[str, ...]) -> Iterator[etree._Element]:

@@ -35,9 +35,9 @@ def _canonical(name: str) -> str | None:
 
 def declared_charset(content_type: str | None, head: bytes) -> tuple[str | None, str]:
     """The charset a document declares, and where: ('gb18030', 'http') / (…, 'meta') / (None, '')."""
-    if content_type and (m := _HEADER_CHARSET.search(content_type)) and (name := _canonical(m.group(1))):
+    if content_type and (header := _HEADER_CHARSET.search(content_type)) and (name := _canonical(header.group(1))):
         return name, "http"
-    if (m := _META_CHARSET.search(head[:4096])) and (name := _canonical(m.group(1).decode("ascii"))):
+    if (meta := _META_CHARSET.search(head[:4096])) and (name := _canonical(meta.group(1).decode("ascii"))):
         return name, "meta"
     return None, ""
 

@@ -20,8 +20,8 @@ from datetime import date
 from itertools import islice
 from typing import Protocol
 
-from dwatch.reports.layout import Layout
-from dwatch.reports.model import DateEvidence, DateSource, Diagnostic, DiagnosticLevel
+from dwatch.reports.layout import Layout, TitleHint
+from dwatch.reports.model import DateEvidence, DateSource, Diagnostic, DiagnosticLevel, TitleSource
 from dwatch.reports.parsers.encoding import decode
 from dwatch.reports.parsers.limits import ParseLimits
 from dwatch.reports.parsers.sink import LineSink
@@ -30,6 +30,8 @@ from lxml import etree
 _MAX_TAGS = 50_000  # a real report page has a few thousand; more only feeds the assembler noise
 _LAYOUT_CELL_CHARS = 200  # a data table's cells are short; a longer cell is page layout
 _MAX_CUES = 64
+_MAX_HEADINGS = 4  # heading candidates kept on each side of the body's start
+_HEADING_CHARS = 120  # an article heading is a line; longer text is a block holding more
 
 _SKIP = frozenset(
     {"script", "style", "noscript", "template", "head", "iframe", "object", "embed", "svg", "select", "textarea"}
@@ -74,6 +76,10 @@ _CUES = (
 _CUE_TEXTS = etree.XPath("//body//text()[" + " or ".join(f"contains(., '{c}')" for c in _CUES) + "]")
 
 _META_DATES = frozenset({"pubdate", "publishdate"})
+_META_TITLES = frozenset({"articletitle", "og:title"})
+# Article headings: <h1>/<h2>, or an element whose id/class names a title (article_title, detail-tit, bt, …).
+_HEADING_TAGS = frozenset({"h1", "h2"})
+_HEADING_TOKEN = re.compile(r"title|biaoti|^bt$|^tit$|[_-]tit$|[_-]bt$")
 _DATE = r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
 _LABELLED_DATE = re.compile(r"(发布日期|发布时间|信息提供日期|更新时间|成文日期)\s*[:：]?\s*" + _DATE)
 _BARE_DATE = re.compile(_DATE)
@@ -89,10 +95,11 @@ def extract(data: bytes, limits: ParseLimits, content_type: str | None = None) -
     _report_parser_limits(parser, sink.layout.diagnostics)
     if root is None:
         return sink.layout
-    sink.layout.title_hint = _title(root)
+    sink.layout.title_hints = _head_titles(root)
     sink.layout.dates = _meta_dates(root)
     etree.strip_elements(root, *_SKIP, with_tail=False)
     container = _container(root)
+    sink.layout.title_hints += [TitleHint(TitleSource.HEADING, t) for t in _article_headings(root, container)]
     sink.layout.image_count = sum(1 for _ in container.iter("img"))
     _walk(container, _Flow(sink))
     sink.layout.dates += _visible_dates(container)
@@ -127,18 +134,17 @@ def _truncated(message: str) -> Diagnostic:
 
 def _meta(root: etree._Element) -> Iterator[tuple[str, str]]:
     for meta in root.iter("meta"):
-        name, content = meta.get("name"), meta.get("content")
+        name, content = meta.get("name") or meta.get("property"), meta.get("content")
         if name and content:
             yield name.strip().lower(), content.strip()
 
 
-def _title(root: etree._Element) -> str | None:
-    article_title = next((content for name, content in _meta(root) if name == "articletitle"), None)
-    if article_title:
-        return article_title
+def _head_titles(root: etree._Element) -> list[TitleHint]:
+    """The titles the page's head states (ArticleTitle/og:title meta, <title>), as written."""
+    hints = [TitleHint(TitleSource.META, content) for name, content in _meta(root) if name in _META_TITLES]
     title = root.find(".//title")
     text = _WHITESPACE.sub(" ", "".join(title.itertext())).strip() if title is not None else ""
-    return text or None
+    return [*hints, TitleHint(TitleSource.PAGE_TITLE, text)] if text else hints
 
 
 def _meta_dates(root: etree._Element) -> list[DateEvidence]:
@@ -176,6 +182,36 @@ def _date(m: re.Match[str], offset: int = 0) -> date | None:
         return None
 
 
+# ---- Article heading ------------------------------------------------------------------------
+
+
+def _article_headings(root: etree._Element, container: etree._Element) -> list[str]:
+    """Heading-like elements nearest the body: those before it (closest first), then those in it."""
+    body = root.find("body")
+    before: list[str] = []
+    for el in (body if body is not None else root).iter():
+        if el is container:
+            break
+        if (text := _heading_text(el)) is not None:
+            before.append(text)
+    inside = (text for el in container.iter() if el is not container and (text := _heading_text(el)) is not None)
+    # A heading group and the heading in it state one text: kept once.
+    return list(dict.fromkeys([*reversed(before[-_MAX_HEADINGS:]), *islice(inside, _MAX_HEADINGS)]))
+
+
+def _heading_text(el: etree._Element) -> str | None:
+    if not isinstance(el.tag, str) or _hidden(el):
+        return None
+    tokens = [t.lower() for t in (el.get("id") or "").split() + (el.get("class") or "").split()]
+    if el.tag not in _HEADING_TAGS and not any(_HEADING_TOKEN.search(t) for t in tokens):
+        return None
+    # Links are navigation and lists of other articles, not the heading of this one.
+    if el.tag == "a" or next(el.iter("a"), None) is not None or any(a.tag == "a" for a in el.iterancestors()):
+        return None
+    text = _WHITESPACE.sub(" ", "".join(islice(el.itertext(), 50))).strip()
+    return text if 0 < len(text) <= _HEADING_CHARS else None
+
+
 # ---- Body container ---------------------------------------------------------------------------
 
 
@@ -190,7 +226,8 @@ def _container(root: etree._Element) -> etree._Element:
         holding = [el for _, el in hinted if el in lineage]
         if holding:
             return holding[-1]  # document order: the last ancestor is the deepest
-        return common.getparent() if common in cues and common.getparent() is not None else common
+        parent = common.getparent()
+        return parent if common in cues and parent is not None else common
     with_content = [(rank, el) for rank, el in hinted if _has_content(el)]
     if with_content:
         return min(with_content, key=lambda pair: pair[0])[1]
@@ -238,6 +275,7 @@ class _Writer(Protocol):
     def text(self, text: str) -> None: ...
     def brk(self) -> None: ...
     def table(self, table: etree._Element) -> None: ...
+    def image(self, src: str) -> None: ...
 
 
 class _Flow:
@@ -264,6 +302,10 @@ class _Flow:
         else:
             _emit_rows(table, self.sink)
 
+    def image(self, src: str) -> None:
+        self.brk()
+        self.sink.image(src)
+
 
 class _Cell:
     """The text of one table cell: its blocks and <br> become "\\n"; nested tables wait for their own rows."""
@@ -286,6 +328,9 @@ class _Cell:
         self.brk()
         self.nested.append(table)
 
+    def image(self, src: str) -> None:
+        pass  # an image inside a table cell is not a table
+
     def value(self) -> str:
         self.brk()
         return "\n".join(self.lines)
@@ -298,6 +343,8 @@ def _walk(el: etree._Element, out: _Writer) -> None:
         if tag and not _hidden(child):
             if tag == "br":
                 out.brk()
+            elif tag == "img":
+                out.image(child.get("src") or "")
             elif tag == "table":
                 out.table(child)
             elif tag in _BLOCKS:

@@ -9,7 +9,7 @@ the boxes of the finest grid the rules define, merged wherever no rule separates
 from __future__ import annotations
 
 import unicodedata
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -19,6 +19,7 @@ _LINE_OVERLAP = 0.5  # a char joins a line when its centre is within this share 
 _WIDE_GAP = 0.3  # a gap wider than this share of the char height reads as a space
 _CJK_GAP = 1.0  # … between two CJK characters, this share
 _MAX_RULES = 500  # more merged rules than this on one page is a drawing, not a form
+_MAX_BOXES = 10_000  # grid boxes of one table; a full page of table 三 has under 1,000
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +226,13 @@ class Grid:
         return out
 
 
+def _rules_at(rules: list[Rule], positions: list[float]) -> list[list[Rule]]:
+    """For each grid boundary, the rules lying on it: a box's side is looked up, not searched for."""
+    ordered = sorted(rules, key=lambda r: r.pos)
+    keys = [r.pos for r in ordered]
+    return [ordered[bisect_left(keys, p - SNAP) : bisect_right(keys, p + SNAP)] for p in positions]
+
+
 def _grid(rules: list[Rule]) -> Grid | None:
     horizontal = [r for r in rules if r.horizontal]
     vertical = [r for r in rules if not r.horizontal]
@@ -234,19 +242,21 @@ def _grid(rules: list[Rule]) -> Grid | None:
     xs = _cluster([v.pos for v in vertical] + [min(h.start for h in horizontal), max(h.end for h in horizontal)])
     ys = _cluster([h.pos for h in horizontal] + [min(v.start for v in vertical), max(v.end for v in vertical)])
     ys.reverse()
-    if len(xs) < 2 or len(ys) < 2:
+    # Bounded work on hostile input: a huge ruled grid is a drawing; its text is read as prose.
+    if len(xs) < 2 or len(ys) < 2 or (len(xs) - 1) * (len(ys) - 1) > _MAX_BOXES:
         return None
     boxes = _UnionFind((len(ys) - 1) * (len(xs) - 1))
     width = len(xs) - 1
+    on_x, on_y = _rules_at(vertical, xs), _rules_at(horizontal, ys)
 
-    def ruled(candidates: list[Rule], pos: float, at: float) -> bool:
-        return any(abs(r.pos - pos) <= SNAP and r.start - SNAP <= at <= r.end + SNAP for r in candidates)
+    def ruled(candidates: list[Rule], at: float) -> bool:
+        return any(r.start - SNAP <= at <= r.end + SNAP for r in candidates)
 
     for r, (top, bottom) in enumerate(pairwise(ys)):
         for c, (left, right) in enumerate(pairwise(xs)):
-            if c + 1 < width and not ruled(vertical, right, (top + bottom) / 2):
+            if c + 1 < width and not ruled(on_x[c + 1], (top + bottom) / 2):
                 boxes.union(r * width + c, r * width + c + 1)
-            if r + 2 < len(ys) and not ruled(horizontal, bottom, (left + right) / 2):
+            if r + 2 < len(ys) and not ruled(on_y[r + 1], (left + right) / 2):
                 boxes.union(r * width + c, (r + 1) * width + c)
     cell_of = [[boxes.find(r * width + c) for c in range(width)] for r in range(len(ys) - 1)]
     if len({cell for row in cell_of for cell in row}) < 2:  # a single box is a frame or a text box

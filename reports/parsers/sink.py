@@ -7,7 +7,7 @@ hostile document cannot grow the layout without bound.
 
 from __future__ import annotations
 
-from dwatch.reports.layout import Fragment, Layout, Line
+from dwatch.reports.layout import Fragment, ImageRef, Layout, Line
 from dwatch.reports.model import Diagnostic, DiagnosticLevel
 from dwatch.reports.parsers.limits import ParseLimits
 
@@ -28,6 +28,11 @@ class LineSink:
         """One table row: a fragment per physical cell, empty cells included."""
         if cells:
             self._add(tuple(Fragment(c) for c in cells), in_table=True)
+
+    def image(self, src: str) -> None:
+        """An image in the flow (for OCR): it stands before the next line."""
+        if not self.full and src:
+            self.layout.images.append(ImageRef(src, len(self.layout.lines)))
 
     def _add(self, fragments: tuple[Fragment, ...], *, in_table: bool) -> None:
         if self.full:

@@ -8,6 +8,7 @@ as paragraphs; `assemble` splits table-looking paragraphs into cells itself.
 from __future__ import annotations
 
 from dwatch.reports.layout import Fragment, Layout, Line
+from dwatch.reports.model import Diagnostic
 from dwatch.reports.parsers.encoding import decode
 from dwatch.reports.parsers.limits import ParseLimits
 
@@ -17,7 +18,7 @@ def extract(data: bytes, limits: ParseLimits, content_type: str | None = None) -
     return from_text(text[: limits.max_text_chars], limits, diagnostics_in=diagnostics)
 
 
-def from_text(text: str, limits: ParseLimits, diagnostics_in: list | None = None) -> Layout:
+def from_text(text: str, limits: ParseLimits, diagnostics_in: list[Diagnostic] | None = None) -> Layout:
     layout = Layout(diagnostics=list(diagnostics_in or []))
     row: list[str] = []
     row_start = 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Literal
 
 from dwatch.demo.synthetic.content import SyntheticReport
@@ -15,12 +16,6 @@ from dwatch.demo.synthetic.render import grid
 from dwatch.demo.synthetic.render.grid import CellText, Grid
 from dwatch.demo.synthetic.render.options import RenderOptions
 from dwatch.reports.template import SECTIONS
-
-_TABLES: dict[str, Callable[[SyntheticReport, CellText], Grid]] = {
-    "S2": grid.table2,
-    "S3": grid.table3,
-    "S4": grid.table4,
-}
 
 
 @dataclass(frozen=True)
@@ -38,6 +33,11 @@ def blocks(report: SyntheticReport, options: RenderOptions) -> list[Block]:
         thousands_separators=options.thousands_separators,
         header_line_breaks=options.header_line_breaks,
     )
+    tables: dict[str, Callable[[SyntheticReport, CellText], Grid]] = {
+        "S2": partial(grid.table2, value_cells=options.table2_cells),
+        "S3": grid.table3,
+        "S4": grid.table4,
+    }
     out: list[Block] = [Paragraph(line, "title") for line in title_lines(report, options)]
     out += _body(report.preamble)
     for spec in SECTIONS:
@@ -45,8 +45,8 @@ def blocks(report: SyntheticReport, options: RenderOptions) -> list[Block]:
         if sid in report.headings:
             out.append(Paragraph(report.headings[sid], "heading"))
             out += _body(report.sections.get(sid, ""))
-        if sid in _TABLES:
-            out.append(_TABLES[sid](report, cells))
+        if sid in tables:
+            out.append(tables[sid](report, cells))
     return out
 
 

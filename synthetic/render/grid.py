@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 
 from dwatch.demo.synthetic.content import EXTRA_ROWS_BEFORE, SyntheticReport
+from dwatch.demo.synthetic.render.options import Table2Cells
 from dwatch.reports.template import T3_COLUMNS, T3_NOTE, T3_RESULTS, T4_BLOCKS, T4_OUTCOMES, TABLE3, RowSpec
 
 _FULLWIDTH = str.maketrans("0123456789,", "０１２３４５６７８９，")
@@ -117,10 +118,10 @@ class CellText:
             text = text.translate(_FULLWIDTH)
         return Slot(text)
 
-    def header(self, label: str, *, narrow: bool = False, **spans: int) -> Slot:
+    def header(self, label: str, *, narrow: bool = False, rowspan: int = 1, colspan: int = 1) -> Slot:
         # Narrow header cells of the template carry a hard break in the middle ("商业\n企业").
         text = f"{label[:2]}\n{label[2:]}" if narrow and self.breaks and len(label) == 4 else label
-        return Slot(text, **spans)
+        return Slot(text, rowspan=rowspan, colspan=colspan)
 
 
 def _is_plain_number(raw: str) -> bool:
@@ -131,31 +132,28 @@ def _is_plain_number(raw: str) -> bool:
 # ---- Table 二 ----------------------------------------------------------------------------------
 
 
-def table2(report: SyntheticReport, cells: CellText) -> Grid:
+def table2(report: SyntheticReport, cells: CellText, value_cells: Table2Cells = "merged") -> Grid:
     """Caption, header and rows of each block of table 二 stacked in one 4-column grid (§2.4.1)."""
     builder = _Builder(4)
     spec = report.table2_spec
     captions = list(dict.fromkeys(r.group for r in spec.rows))
     for caption in captions:
         rows = [r for r in spec.rows if r.group == caption]
-        spans = _value_spans(len(rows[0].columns))
         builder.add(Slot(caption or "", colspan=4))
-        builder.add(
-            cells.header("信息内容"),
-            *(cells.header(c, colspan=s) for c, s in zip(rows[0].columns, spans, strict=True)),
-        )
+        builder.add(cells.header("信息内容"), *_value_slots([cells.header(c) for c in rows[0].columns], value_cells))
         for row in rows:
             values = report.table2[row.row_id]
-            builder.add(
-                Slot(row.label),
-                *(replace(cells.value(values[c]), colspan=s) for c, s in zip(row.columns, spans, strict=True)),
-            )
+            builder.add(Slot(row.label), *_value_slots([cells.value(values[c]) for c in row.columns], value_cells))
     return Grid("table2", 4, tuple(builder.rows), widths=(0.31, 0.23, 0.23, 0.23))
 
 
-def _value_spans(n: int) -> list[int]:
-    """Value columns share the three grid columns; the last one takes what is left."""
-    return [1] * (n - 1) + [3 - (n - 1)]
+def _value_slots(slots: list[Slot], value_cells: Table2Cells) -> list[Slot]:
+    """A block's value slots (its column heads or a row's figures) across the three grid columns."""
+    spare = 3 - len(slots)
+    if value_cells == "merged":  # the last one takes what is left
+        return [*slots[:-1], replace(slots[-1], colspan=1 + spare)]
+    blanks = [Slot()] * spare
+    return [*slots, *blanks] if value_cells == "unmerged" else [*blanks, *slots]
 
 
 # ---- Table 三 ----------------------------------------------------------------------------------

@@ -87,7 +87,8 @@ def _page_number(canvas: Canvas, document: SimpleDocTemplate) -> None:
 
 def _table(grid: Grid) -> Table:
     data: list[list[object]] = [[""] * grid.columns for _ in grid.rows]
-    commands: list[tuple[object, ...]] = [
+    # reportlab's table commands: name, from cell, to cell (column, row), arguments.
+    commands: list[tuple[str, tuple[int, int], tuple[int, int], *tuple[object, ...]]] = [
         ("GRID", (0, 0), (-1, -1), 0.5, "black"),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("LEFTPADDING", (0, 0), (-1, -1), 1),

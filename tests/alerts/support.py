@@ -7,16 +7,16 @@ from datetime import date
 from typing import Any
 
 from dwatch.reports.checks.findings import Finding, fingerprint
+from dwatch.reports.compliance import ComplianceStatus
 from dwatch.reports.model import Location
+from dwatch.workflows.models import Review
 from store.factories import finding as stored_finding
 from store.factories import run
 
-from dwatch.review import Review
 from dwatch.store.database import Store
 from dwatch.store.documents import FetchedDocument, record_fetch
 from dwatch.store.findings import record_check_run
 from dwatch.store.status import record_status
-from dwatch.store.tables import ComplianceStatus
 
 YEAR = 2023
 TODAY = date(YEAR + 1, 4, 1)  # the day a digest is sent (its period), unless a test says otherwise

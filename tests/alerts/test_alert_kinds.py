@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 from alerts.receivers import Web, agency
 from alerts.support import YEAR, city_and_province, finding, record_review
+from dwatch.reports.compliance import ComplianceStatus
 
 from dwatch.alerts.service import alert_on_review, escalate_missing
 from dwatch.config import Settings
 from dwatch.store.registry.models import AgencyRow
-from dwatch.store.tables import ComplianceStatus
 
 C = ComplianceStatus
 

@@ -7,12 +7,13 @@ from typing import Any
 
 from alerts.receivers import Mail, Web, agency, mailto
 from alerts.support import TODAY, YEAR, finding, record_review
+from dwatch.reports.compliance import ComplianceStatus
 from sqlalchemy import select
 
 from dwatch.alerts.service import send_digest
 from dwatch.config import Settings
 from dwatch.store.notifications import attempts
-from dwatch.store.tables import ComplianceStatus, Notification
+from dwatch.store.tables import Notification
 
 
 def _all_channels(web: Web, smtp: Mail) -> list[dict[str, Any]]:

@@ -6,13 +6,13 @@ from typing import Any
 
 from alerts.receivers import Mail, Web, agency, mailto
 from alerts.support import TODAY, UNTRUSTED, YEAR, finding, record_review
+from dwatch.reports.compliance import ComplianceStatus
 from hypothesis import given
 from hypothesis import strategies as st
 
 from dwatch.alerts.messages import clean, markdown_escape, safe_url
 from dwatch.alerts.service import send_digest
 from dwatch.config import Settings
-from dwatch.store.tables import ComplianceStatus
 
 # Plain text renders no markup, so only controls and clickable links matter there.
 LIVE = ("http://evil", "www.", "\x07")

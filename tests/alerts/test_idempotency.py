@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from alerts.receivers import Mail, Web, agency, mailto
 from alerts.support import TODAY, YEAR, finding, record_review
+from dwatch.reports.compliance import ComplianceStatus
 from sqlalchemy import select
 
 from dwatch.alerts import delivery
@@ -16,7 +17,7 @@ from dwatch.alerts.delivery import IN_FLIGHT
 from dwatch.alerts.service import alert_on_review, send_digest
 from dwatch.config import Settings
 from dwatch.store.registry.models import AgencyRow
-from dwatch.store.tables import ComplianceStatus, Notification
+from dwatch.store.tables import Notification
 
 
 def _store(make_store: Any, web: Web, smtp: Mail) -> Any:

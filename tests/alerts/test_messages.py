@@ -6,13 +6,13 @@ from typing import Any
 
 from alerts.receivers import Web, agency
 from alerts.support import TODAY, YEAR, record_review
+from dwatch.reports.compliance import ComplianceStatus
 from hypothesis import given
 from hypothesis import strategies as st
 
 from dwatch.alerts.messages import split_text
 from dwatch.alerts.service import send_digest
 from dwatch.config import Settings
-from dwatch.store.tables import ComplianceStatus
 
 
 @given(st.text(alphabet=st.sampled_from("年报未发布\n ab"), max_size=3000), st.integers(min_value=64, max_value=600))

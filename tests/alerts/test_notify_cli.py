@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from alerts.receivers import agency
 from alerts.support import finding, record_review
+from dwatch.reports.compliance import ComplianceStatus
 from typer.testing import CliRunner, Result
 
 from dwatch.cli import _register, app
 from dwatch.demo.inbox import Inbox
-from dwatch.store.tables import ComplianceStatus
 
 Invoke = Callable[..., Result]
 

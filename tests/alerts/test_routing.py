@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 from alerts.receivers import Web, agency
 from alerts.support import TODAY, YEAR, record_review
+from dwatch.reports.compliance import ComplianceStatus
 
 from dwatch.alerts.routing import AlertKind, AlertScope, AlertSeverity, accepts
 from dwatch.alerts.service import send_digest
 from dwatch.config import Settings
-from dwatch.store.tables import ComplianceStatus
 
 DIGEST_ERROR = AlertScope(kind=AlertKind.DIGEST, severity=AlertSeverity.ERROR, regions=frozenset({"431202"}))
 RESOLVED = AlertScope(kind=AlertKind.RESOLVED, severity=AlertSeverity.INFO, regions=frozenset({"360791"}))

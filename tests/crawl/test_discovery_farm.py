@@ -9,10 +9,11 @@ from collections.abc import Iterator
 import pytest
 from dwatch.crawlers.discover import discover
 from dwatch.crawlers.fetch import Fetcher
-from dwatch.crawlers.models import Conditional, Discovery, FetchFailure, FetchPolicy, Outcome, SiteSelectors
+from dwatch.crawlers.models import Conditional, Discovery, FetchPolicy, SiteSelectors
 from dwatch.demo.sitefarm import Farm, FarmAgency, plan
 from dwatch.demo.sitefarm.plan import Family, Scenario
 from dwatch.reports.model import DateSource
+from dwatch.reports.retrieval import FetchFailure, Outcome
 
 YEAR = 2024
 # Production politeness (2 in flight per host) with test-sized waits, so the suite stays fast; the

@@ -16,7 +16,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from dwatch.crawlers.errors import FetchError
 from dwatch.crawlers.fetch import Fetcher
-from dwatch.crawlers.models import CrawlTarget, FetchFailure, FetchPolicy
+from dwatch.crawlers.models import CrawlTarget, FetchPolicy
+from dwatch.reports.retrieval import FetchFailure
 
 POLICY = FetchPolicy(allow_private_addresses=True, respect_robots=False, retries=0, read_timeout=3)
 

@@ -31,6 +31,9 @@ from deploy_support import (
     variables_in,
 )
 
+from dwatch.cli.orchestration import WorkerRole
+from dwatch.temporal.worker import ROLES
+
 # Files that set dwatch's settings: compose, its env examples, the image, the manifests.
 SETTING_FILES = sorted(
     [
@@ -149,6 +152,11 @@ def test_commands_are_found() -> None:
     assert {tuple(a[:1]) for _, a in COMMANDS} >= {("db",), ("worker",), ("web",)}
     roles = {a[i + 1] for _, a in COMMANDS for i, x in enumerate(a) if x == "--role"}
     assert roles == {"workflows", "crawl", "review"}
+
+
+def test_worker_command_offers_every_role() -> None:
+    # `dwatch worker --role` offers the choices of WorkerRole; the worker knows ROLES.
+    assert [r.value for r in WorkerRole] == list(ROLES)
 
 
 @pytest.mark.parametrize(("where", "args"), COMMANDS, ids=[w for w, _ in COMMANDS])

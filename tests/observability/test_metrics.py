@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 from corpus import CORPUS
+from dwatch.workflows.models import Review
 from observability_support import Sample, by_label, parse_metrics, total
 from sqlalchemy import select
 from store.factories import AGENCY, FIXTURES, fetched
@@ -24,7 +25,7 @@ from dwatch.crawling import load_agencies
 from dwatch.observability.metrics import record_deliveries, record_review
 from dwatch.observability.runtime import Instrumentation, instrumentation, runtime_for
 from dwatch.observability.settings import ObservabilitySettings
-from dwatch.review import Review, review_document
+from dwatch.review import review_document
 from dwatch.store import migrate
 from dwatch.store.database import Store
 from dwatch.store.documents import record_fetch

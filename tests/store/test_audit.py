@@ -6,11 +6,10 @@ from __future__ import annotations
 import pytest
 from audit_support import REASON, REFUSED, digest, escalation, notify, report_run, sweep_id, sweep_run
 from dwatch.activities.review import review_and_link
-from dwatch.crawlers.models import Outcome
-from dwatch.workflows.models import ReviewRequest, report_workflow_id
+from dwatch.reports.retrieval import Outcome
+from dwatch.workflows.models import CrawlResult, ReviewRequest, report_workflow_id
 from factories import AGENCY, YEAR
 
-from dwatch.crawling import CrawlResult
 from dwatch.store.audit import AuditRecord, audit
 from dwatch.store.database import Store
 from dwatch.store.runs import start_run

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 from audit_support import REASON, REFUSED, digest, escalation, report_run, sweep_id, sweep_run
-from dwatch.crawlers.models import Outcome
 from dwatch.reports.model import AnnualReport, SourceInfo
+from dwatch.reports.retrieval import Outcome
 from factories import AGENCY, FIXTURES, YEAR, fetched, finding, run
 from sqlalchemy import select
 from typer.testing import CliRunner, Result

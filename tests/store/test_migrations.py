@@ -25,7 +25,7 @@ def _schema_differences(url: str) -> list[object]:
 def test_upgrade_empty_database_to_head_matches_the_models(empty_url: str) -> None:
     migrate.upgrade(empty_url)
     engine = make_engine(empty_url)
-    assert migrate.current_revision(engine) == migrate.head_revision() == "0008"
+    assert migrate.current_revision(engine) == migrate.head_revision() == "0011"
     assert set(inspect(engine).get_table_names()) == {t.name for t in Base.metadata.tables.values()} | {
         "alembic_version"
     }
@@ -62,7 +62,7 @@ def test_upgrade_from_the_older_revision_keeps_data_and_adds_links(empty_url: st
     migrate.upgrade(empty_url)
 
     engine = make_engine(empty_url)
-    assert migrate.current_revision(engine) == "0008"
+    assert migrate.current_revision(engine) == "0011"
     with engine.begin() as connection:
         rows = connection.execute(text("SELECT url, version, workflow_run_id FROM documents")).all()
         assert [tuple(r) for r in rows] == [("https://a.gov.cn/nb", 1, None)]
@@ -122,3 +122,26 @@ def test_upgrade_to_0007_links_earlier_report_runs_and_alerts_to_their_agency_ye
     engine.dispose()
     assert runs == [(1, "a1", 2023)]  # a sweep's agencies are not in its id; an unknown agency is skipped
     assert told == [(1, "a1", 2023), (2, "a1", 2023)]  # a digest's key names its supervisor only
+
+
+def test_0010_admits_needs_review(empty_url: str) -> None:
+    migrate.upgrade(empty_url, "0009")
+    engine = make_engine(empty_url)
+    now = "2025-02-01 08:00:00"
+    with engine.begin() as connection:
+        insert_supervisor_and_agency(connection, now)
+    insert = text(
+        "INSERT INTO agency_status (agency_id, report_year, status, detail, changed_at, checked_at)"
+        " VALUES ('a1', :year, :status, '', :now, :now)"
+    )
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        connection.execute(insert, {"year": 2024, "status": "needs_review", "now": now})
+    engine.dispose()
+    migrate.upgrade(empty_url)
+    engine = make_engine(empty_url)
+    with engine.begin() as connection:
+        connection.execute(insert, {"year": 2024, "status": "needs_review", "now": now})
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        connection.execute(insert, {"year": 2023, "status": "unsure", "now": now})
+    engine.dispose()
+    assert _schema_differences(empty_url) == []

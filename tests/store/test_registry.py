@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from dwatch.crawlers.models import SiteSelectors
 from factories import FIXTURES
@@ -42,7 +40,7 @@ def test_import_the_example_registry(registered: Store) -> None:
     assert police.region == "431200"  # a YAML number, kept as a code
     assert police.selectors == SiteSelectors(link_css="ul.list li a", link_url_pattern=r"/nb/\d+\.shtml$")
     assert not police.insecure_tls
-    assert police.deadline_for(2023) == date(2024, 1, 31)
+    assert police.deadline == "01-31"
     government = registry.agencies[1]
     assert government.kind == "government"
     assert government.allowed_hosts == ["www.huaihua.gov.cn"]  # derived from the URLs

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from dwatch.reports.compliance import ComplianceStatus
+
 from dwatch.store.database import Store
 from dwatch.store.status import record_status, status_history, statuses
-from dwatch.store.tables import ComplianceStatus
 
 
 def test_first_status_then_changes_are_transitions_and_history(registered: Store) -> None:
@@ -34,18 +35,14 @@ def test_first_status_then_changes_are_transitions_and_history(registered: Store
     ]
 
 
-def test_a_repeated_operation_gets_back_its_original_transition(registered: Store) -> None:
+def test_a_repeated_status_is_no_change(registered: Store) -> None:
     with registered.session() as session:
         record_status(session, "hh-gov", 2023, ComplianceStatus.MISSING)
-        first = record_status(session, "hh-gov", 2023, ComplianceStatus.DEFECTIVE, operation_key="review/hh-gov/2023/a")
-        retried = record_status(
-            session, "hh-gov", 2023, ComplianceStatus.DEFECTIVE, operation_key="review/hh-gov/2023/a"
-        )
-        plain_repeat = record_status(session, "hh-gov", 2023, ComplianceStatus.DEFECTIVE)
+        first = record_status(session, "hh-gov", 2023, ComplianceStatus.DEFECTIVE)
+        repeat = record_status(session, "hh-gov", 2023, ComplianceStatus.DEFECTIVE)
         events = status_history(session, "hh-gov", 2023)
     assert (first.previous, first.current) == (ComplianceStatus.MISSING, ComplianceStatus.DEFECTIVE)
-    assert retried == first and retried.changed
-    assert not plain_repeat.changed
+    assert first.changed and not repeat.changed
     assert len(events) == 2
 
 

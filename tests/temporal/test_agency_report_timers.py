@@ -11,7 +11,8 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from dwatch.crawlers.models import Outcome
+from dwatch.reports.compliance import ComplianceStatus
+from dwatch.reports.retrieval import Outcome
 from dwatch.workflows.agency_report import AgencyReport
 from dwatch.workflows.models import (
     SWEEPS_MEMO,
@@ -21,9 +22,11 @@ from dwatch.workflows.models import (
     AgencyYear,
     AlertRequest,
     CrawlRequest,
+    CrawlResult,
     EscalationRequest,
     RecheckRequest,
     RecrawlRequest,
+    Review,
     ReviewRequest,
     RunEnd,
     RunRef,
@@ -36,9 +39,6 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from dwatch.crawling import CrawlResult
-from dwatch.review import Review
-from dwatch.store.tables import ComplianceStatus
 from dwatch.temporal import search
 from dwatch.temporal.devserver import binary
 

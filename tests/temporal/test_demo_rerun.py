@@ -11,12 +11,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from dwatch.workflows.models import CHINA
+from dwatch.reports.compliance import CHINA
 from sqlalchemy import func, select
 from temporal_support import DWATCH, store_session
 
-from dwatch.alerts.inbox import InboxMessage, arrived_twice, read_inbox
+from dwatch.alerts.inbox import InboxMessage, read_inbox
 from dwatch.config import Settings
+from dwatch.demo.inbox import arrived_twice
 from dwatch.store.tables import Agency, Document, Notification
 
 AGENCIES = 12  # compliant, defective, late, missing (escalated) and unreachable ones

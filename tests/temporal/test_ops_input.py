@@ -7,18 +7,20 @@ from __future__ import annotations
 import asyncio
 import os
 import subprocess
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 import yaml
 from dwatch.demo.sitefarm import Farm, plan
+from dwatch.reports.compliance import CHINA, latest_due_year
 from dwatch.workflows.models import report_workflow_id
 from temporal_support import DWATCH, YEAR, env_for, ready_dev_server
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from dwatch.config import Settings
-from dwatch.ops import first_year, latest_year
+from dwatch.ops import first_year
 from dwatch.store.registry.files import read_registry
 from dwatch.store.registry.service import import_registry
 from dwatch.temporal.devserver import DevServer
@@ -56,18 +58,19 @@ def registered(dev_server: DevServer, tmp_path: Path) -> tuple[dict[str, str], s
 
 def test_bad_ops_input_is_refused_before_temporal_sees_it(registered: tuple[dict[str, str], str]) -> None:
     env, agency = registered
+    latest = latest_due_year(datetime.now(CHINA))
     assert "机关“nosuch”未登记" in refused(env, "recrawl", "nosuch", "--year", str(YEAR))
     assert "机关“nosuch”未登记" in refused(env, "recheck", "nosuch", "--year", str(YEAR))
     too_old = refused(env, "recrawl", agency, "--year", str(first_year() - 1))
-    assert f"{first_year()}—{latest_year()}" in too_old
-    assert "尚未到期" in refused(env, "recheck", agency, "--year", str(latest_year() + 1))
+    assert f"{first_year()}—{latest}" in too_old
+    assert "尚未到期" in refused(env, "recheck", agency, "--year", str(latest + 1))
     waived = refused(env, "waive", agency, "f" * 16, "--reason", "核实", "--actor", "审核员", "--year", str(YEAR))
     assert f"没有指纹为 {'f' * 16} 的问题" in waived
     assert "“nosuch”、“other”未登记" in refused(
         env, "sweep", "--agency", agency, "--agency", "nosuch", "--agency", "other"
     )
-    assert "尚未到期" in refused(env, "sweep", "--year", str(latest_year() + 1))
-    assert "尚未到期" in refused(env, "schedules", "backfill", "--year", str(latest_year() + 1))
+    assert "尚未到期" in refused(env, "sweep", "--year", str(latest + 1))
+    assert "尚未到期" in refused(env, "schedules", "backfill", "--year", str(latest + 1))
     asyncio.run(_nothing_started(env))
 
 

@@ -8,11 +8,19 @@ import json
 from pathlib import Path
 
 import pytest
+from dwatch.activities.alerts import AlertActivities
+from dwatch.activities.crawl import CrawlActivities
+from dwatch.activities.report import ReportActivities
+from dwatch.activities.review import ReviewActivities
+from dwatch.activities.runs import RunActivities
+from dwatch.activities.sweep import SweepActivities
 from dwatch.demo.sitefarm import Farm, plan
 from dwatch.demo.sitefarm.plan import Scenario
-from dwatch.workflows.models import SweepProgress
+from dwatch.workflows import models
+from dwatch.workflows.models import ActivityType, SweepProgress
 from dwatch.workflows.sweep import DeadlineSweep
 from temporal_support import YEAR, assert_sweep_complete, running, settings_for
+from temporalio import activity
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
@@ -48,6 +56,26 @@ def test_history_replays_deterministically(path: Path) -> None:
     replayer = Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter)
     result = asyncio.run(replayer.replay_workflow(history, raise_on_replay_failure=False))
     assert result.replay_failure is None, result.replay_failure
+
+
+def test_activities_keep_the_names_histories_recorded() -> None:
+    # Workflows call activities by the names in workflows/models.py; the activities register under them.
+    recorded = {
+        e["activityTaskScheduledEventAttributes"]["activityType"]["name"]
+        for path in HISTORIES
+        for e in json.loads(path.read_text(encoding="utf-8"))["events"]
+        if "activityTaskScheduledEventAttributes" in e
+    }
+    declared = {a.name for a in vars(models).values() if isinstance(a, ActivityType)}
+    classes = (AlertActivities, CrawlActivities, ReportActivities, ReviewActivities, RunActivities, SweepActivities)
+    registered = {
+        defn.name
+        for cls in classes
+        for member in vars(cls).values()
+        if callable(member) and (defn := activity._Definition.from_callable(member)) is not None
+    }
+    assert recorded <= declared
+    assert declared == registered
 
 
 def test_histories_carry_references_not_documents() -> None:

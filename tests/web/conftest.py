@@ -24,7 +24,7 @@ from dwatch.store.registry.files import read_registry
 from dwatch.store.registry.service import import_registry
 from dwatch.store.users import save_user
 from dwatch.web.app import create_app
-from dwatch.web.ops import LocalOps
+from dwatch.web.backends import LocalOps
 from dwatch.web.security import hash_password
 
 

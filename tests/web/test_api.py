@@ -9,18 +9,19 @@ from pathlib import Path
 import pytest
 from dwatch.demo.sitefarm import Farm
 from dwatch.demo.sitefarm.plan import Scenario
+from dwatch.reports.compliance import latest_due_year
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from temporal_support import run_async
 from web_support import PASSWORD, YEAR, agency_with, bearer, web_settings
 
 from dwatch.config import Settings
-from dwatch.ops import OpsInputError, OpsInputKind, first_year, latest_year
+from dwatch.ops import OpsInputError, OpsInputKind, OpsResult, first_year
 from dwatch.store.database import Store
 from dwatch.store.users import disable_user
 from dwatch.temporal.devserver import free_port
 from dwatch.web.app import create_app
-from dwatch.web.ops import LocalOps, OpsOutcome
+from dwatch.web.backends import LocalOps
 
 
 def _defective_finding(client: TestClient, farm: Farm) -> dict:
@@ -42,6 +43,7 @@ def test_matrix_counts_every_status_of_the_sweep(client: TestClient) -> None:
         "defective": 2,
         "unreachable": 1,
         "unparseable": 0,
+        "needs_review": 0,
         "unchecked": 0,
         "compliant": 3,
     }
@@ -185,10 +187,12 @@ def test_ops_refuse_unknown_agencies_and_years_out_of_range(client: TestClient, 
         return response.json()["detail"]
 
     assert refused("recrawl", {"agency_id": "nosuch", "year": YEAR}, 404) == "机关“nosuch”未登记"
-    assert "尚未到期" in refused("recheck", {"agency_id": agency, "year": latest_year() + 1}, 422)
-    assert f"{first_year()}—{latest_year()}" in refused("recrawl", {"agency_id": agency, "year": first_year() - 1}, 422)
+    assert "尚未到期" in refused("recheck", {"agency_id": agency, "year": latest_due_year() + 1}, 422)
+    assert f"{first_year()}—{latest_due_year()}" in refused(
+        "recrawl", {"agency_id": agency, "year": first_year() - 1}, 422
+    )
     assert refused("sweeps", {"year": YEAR, "agency_ids": [agency, "nosuch"]}, 404) == "机关“nosuch”未登记"
-    assert "尚未到期" in refused("sweeps", {"year": latest_year() + 1}, 422)
+    assert "尚未到期" in refused("sweeps", {"year": latest_due_year() + 1}, 422)
 
 
 def test_waiving_an_unknown_fingerprint_is_refused(settings: Settings, store: Store, farm: Farm) -> None:
@@ -214,14 +218,14 @@ class _RecordingOps:
         self.sweeps: list[tuple[int, list[str] | None]] = []
         self.waivers: list[tuple[str, int, str, str, str]] = []
 
-    async def recrawl(self, agency_id: str, year: int, actor: str) -> OpsOutcome:
-        return OpsOutcome(workflow_id=f"report-{agency_id}-{year}", run_id=actor, status="compliant")
+    async def recrawl(self, agency_id: str, year: int, actor: str) -> OpsResult:
+        return OpsResult(workflow_id=f"report-{agency_id}-{year}", run_id=actor, status="compliant")
 
     recheck = recrawl
 
-    async def waive(self, agency_id: str, year: int, fingerprint: str, reason: str, actor: str) -> OpsOutcome:
+    async def waive(self, agency_id: str, year: int, fingerprint: str, reason: str, actor: str) -> OpsResult:
         self.waivers.append((agency_id, year, fingerprint, reason, actor))
-        return OpsOutcome(workflow_id=f"report-{agency_id}-{year}", status="waived")
+        return OpsResult(workflow_id=f"report-{agency_id}-{year}", status="waived")
 
     async def start_sweep(self, year: int, agency_ids: list[str] | None = None) -> str:
         self.sweeps.append((year, agency_ids))
@@ -299,6 +303,15 @@ def test_protected_reading(data_dir: Path, store: Store) -> None:
         assert client.get("/api/v1/matrix", headers=bearer(client, "aud")).status_code == 200
         page = client.get("/matrix", follow_redirects=False)
         assert (page.status_code, page.headers["location"]) == (303, "/login?next=/matrix")
+
+
+def test_ops_results_are_the_one_model(client: TestClient) -> None:
+    # What the CLI prints and the dashboard flashes: `dwatch.ops.OpsResult`, whatever the backend.
+    api = client.get("/api/openapi.json").json()
+    for path in ("/api/v1/ops/recrawl", "/api/v1/ops/recheck"):
+        schema = api["paths"][path]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
+        assert schema == {"$ref": "#/components/schemas/OpsResult"}
+    assert api["components"]["schemas"]["OpsResult"]["properties"].keys() == OpsResult.model_fields.keys()
 
 
 def test_openapi_lists_every_endpoint(client: TestClient) -> None:

@@ -10,11 +10,12 @@ from dwatch.crawlers.models import Outcome
 from dwatch.demo.sitefarm import Farm
 from dwatch.demo.sitefarm.plan import Scenario
 from dwatch.demo.synthetic.render import Format, render
+from dwatch.reports.compliance import latest_due_year
+from dwatch.workflows.models import CrawlResult
 from fastapi.testclient import TestClient
 from web_support import PASSWORD, YEAR, agency_with
 
-from dwatch.crawling import CrawlResult, load_agencies
-from dwatch.ops import latest_year
+from dwatch.crawling import load_agencies
 from dwatch.review import review_crawl
 from dwatch.store.database import Store
 from dwatch.store.documents import FetchedDocument, record_fetch
@@ -97,7 +98,7 @@ def test_ops_forms_show_refused_input(client: TestClient, farm: Farm) -> None:
     assert unknown.status_code == 404 and "机关“nosuch”未登记" in unknown.text
     agency = farm.agencies[0].agency_id
     not_due = client.post(
-        "/ops/recheck", data={"csrf_token": csrf, "agency_id": agency, "year": str(latest_year() + 1)}
+        "/ops/recheck", data={"csrf_token": csrf, "agency_id": agency, "year": str(latest_due_year() + 1)}
     )
     assert not_due.status_code == 422 and "尚未到期" in not_due.text and "无法执行" in not_due.text
     sweep = client.post("/ops/sweep", data={"csrf_token": csrf, "year": "2015"})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from functools import cache
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, HttpUrl, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -13,6 +13,7 @@ from pydantic_core import PydanticCustomError
 from dwatch.crawlers.models import SiteSelectors
 from dwatch.crawlers.safety import host_allowed
 from dwatch.redact import is_masked, mask_url
+from dwatch.reports.compliance import AgencyKind
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*)://\S+$", re.IGNORECASE)
@@ -30,7 +31,7 @@ Identifier = Annotated[str, BeforeValidator(_as_text), Field(pattern=ID_PATTERN)
 Tag = Annotated[str, Field(pattern=r"^[\w.-]+$")]
 
 
-def _is_month_day(value: str) -> bool:
+def _is_deadline(value: str) -> bool:
     match = _DEADLINE.match(value)
     try:
         # A common year: 02-29 would not exist in most years the deadline applies to.
@@ -72,7 +73,7 @@ class NotifyTarget(_Row):
         return url
 
     def masked(self) -> NotifyTarget:
-        return self.model_construct(url=mask_url(self.url), tags=self.tags)
+        return type(self).model_construct(url=mask_url(self.url), tags=self.tags)
 
 
 class SupervisorRow(_Row):
@@ -88,7 +89,7 @@ class SupervisorRow(_Row):
 class AgencyRow(_Row):
     id: Identifier
     name: Text
-    kind: Literal["department", "government"]
+    kind: AgencyKind
     region: Annotated[str, BeforeValidator(_as_text), Field(pattern=r"^\d{6}(\d{3}|\d{6})?$")]
     supervisor: Identifier
     base_url: HttpUrl
@@ -111,7 +112,7 @@ class AgencyRow(_Row):
     @field_validator("deadline")
     @classmethod
     def _deadline(cls, value: str | None) -> str | None:
-        if value is not None and not _is_month_day(value):
+        if value is not None and not _is_deadline(value):
             raise PydanticCustomError("deadline", "截止日期“{value}”应为 MM-DD，如 03-31", {"value": value})
         return value
 
@@ -131,13 +132,6 @@ class AgencyRow(_Row):
     def allows(self, url: str) -> bool:
         """Whether the crawler may fetch `url` for this agency (`*.example.gov.cn` covers subdomains)."""
         return host_allowed(url, self.allowed_hosts)
-
-    def deadline_for(self, report_year: int) -> date | None:
-        """The configured local deadline for the report on `report_year` (due the following year)."""
-        if self.deadline is None:
-            return None
-        month, day = (int(part) for part in self.deadline.split("-"))
-        return date(report_year + 1, month, day)
 
 
 class RegistryFile(BaseModel):

@@ -83,9 +83,9 @@ def _check_references(session: Session, validated: _Validated, named: set[str]) 
             issues.append(RegistryIssue(line=line, message=f"上级监督机构“{row.parent}”不存在"))
         elif (cycle := _cycle_from(row.id, parents)) is not None:
             issues.append(RegistryIssue(line=line, message=f"上级监督机构形成循环：{' → '.join(cycle)}"))
-    for line, row in validated.agencies:
-        if row.supervisor not in parents and row.supervisor not in named:
-            issues.append(RegistryIssue(line=line, message=f"监督机构“{row.supervisor}”不存在"))
+    for line, agency in validated.agencies:
+        if agency.supervisor not in parents and agency.supervisor not in named:
+            issues.append(RegistryIssue(line=line, message=f"监督机构“{agency.supervisor}”不存在"))
     return issues
 
 

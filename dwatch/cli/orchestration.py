@@ -1,5 +1,5 @@
-"""Ops on the Temporal orchestration: `dwatch worker`, `sweep`, `recrawl`, `recheck`, `waive`, `status`,
-`schedules …` and `history export`.
+"""The Temporal orchestration from the command line: `dwatch worker`, the ops actions of `dwatch.ops`
+(`sweep`, `recrawl`, `recheck`, `waive`), `status` and `history export` (`schedules …`: cli.schedules).
 
 Ops commands refuse bad input (an unregistered agency, a finding that does not exist, a year out of
 range) with one line and exit status 2 before anything is started in Temporal (`dwatch.ops.validate`).
@@ -15,15 +15,13 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import Callable, Coroutine
-from contextlib import AsyncExitStack, closing, nullcontext
-from datetime import datetime
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from contextlib import AsyncExitStack, closing, contextmanager, nullcontext
 from enum import StrEnum
 from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table as RichTable
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -36,13 +34,13 @@ from dwatch.labels import COMPLIANCE_STATUS_ZH
 from dwatch.observability.logs import configure_logging
 from dwatch.observability.runtime import Instrumentation, instrumentation
 from dwatch.observability.runtime import flush as flush_telemetry
-from dwatch.ops import OpsInputError, latest_year
+from dwatch.ops import OpsInputError
+from dwatch.reports.compliance import latest_due_year
 from dwatch.store.status import statuses
 from dwatch.temporal import schedules, search
 from dwatch.temporal.client import connect
 from dwatch.temporal.history import export_closed, ui_link
 from dwatch.temporal.worker import ROLES, worker
-from dwatch.workflows.agency_report import CHINA
 from dwatch.workflows.models import SweepProgress, report_workflow_id
 
 _PHASE_ZH = {
@@ -83,15 +81,19 @@ def run_command(body: Callable[[], Coroutine[Any, Any, None]]) -> NoReturn:
     os._exit(code)
 
 
-async def _client(settings: Settings, instrumented: Instrumentation | None = None) -> Client:
+async def temporal_client(settings: Settings, instrumented: Instrumentation | None = None) -> Client:
     try:
         return await connect(settings.temporal, instrumented)
     except RuntimeError as exc:
         raise fail(f"无法连接 Temporal（{settings.temporal.address}）：{exc}", code=1) from exc
 
 
-# typer offers an option's choices from an Enum: this one is made from the worker's roles.
-WorkerRole = StrEnum("WorkerRole", [(r, r) for r in ROLES])
+class WorkerRole(StrEnum):
+    """The worker's roles (`ROLES`) as an Enum: typer offers an option's choices from one."""
+
+    workflows = "workflows"
+    crawl = "crawl"
+    review = "review"
 
 
 @app.command("worker")
@@ -106,12 +108,12 @@ def worker_command(
 ) -> None:
     """Run workers against the configured Temporal until interrupted: the workflows with their store
     and alert activities, the crawls, the parsing and checking, or any of them."""
-    roles = [r.value for r in role] if role else list(ROLES)
+    roles = [r for r in ROLES if r in role] if role else list(ROLES)
 
     async def body() -> None:
         settings = Settings.from_env()
         configure_logging(settings.observability)
-        client = await _client(settings, instrumentation(settings.observability))
+        client = await temporal_client(settings, instrumentation(settings.observability))
         if register:
             try:
                 added = await search.register(client, settings.temporal.namespace)
@@ -177,10 +179,10 @@ def sweep_command(
 
     async def body() -> None:
         settings = Settings.from_env()
-        client = await _client(settings)
+        client = await temporal_client(settings)
         # Agencies named must be registered, which the store answers; a sweep of all needs no store.
         with closing(open_store()) if agency else nullcontext() as store:
-            workflow_id = await ops.start_sweep(settings, year or latest_year(), agency, client=client, store=store)
+            workflow_id = await ops.start_sweep(settings, year or latest_due_year(), agency, client=client, store=store)
         handle = client.get_workflow_handle(workflow_id)
         run_id = (await handle.describe()).run_id
         console.print(f"已开始检查：{workflow_id}", highlight=False)
@@ -194,41 +196,47 @@ def sweep_command(
     run_command(body)
 
 
+@contextmanager
+def _refusal(action: str) -> Iterator[None]:
+    """The workflow refused the update: its reason, and exit status 1."""
+    try:
+        yield
+    except ops.OpsUnavailableError as exc:
+        raise fail(f"{action}被拒绝：{exc}", code=1) from exc
+
+
 def _print_result(action: str, result: ops.OpsResult, settings: Settings) -> None:
-    if result.status == "rejected":
-        raise fail(f"{action}被拒绝：{result.detail}", code=1)
-    status = COMPLIANCE_STATUS_ZH.get(result.status or "", result.status or "—")
+    status = COMPLIANCE_STATUS_ZH.get(result.status, result.status)
     console.print(f"{action}完成：{status}　{result.detail}", highlight=False)
-    console.print(f"工作流：{ui_link(settings.temporal, result.workflow_id, result.run_id)}", highlight=False)
+    console.print(f"工作流：{ui_link(settings.temporal, result.workflow_id, result.run_id or '')}", highlight=False)
 
 
 AgencyArg = Annotated[str, typer.Argument(help="agency id", show_default=False)]
+ReportAction = Callable[..., Awaitable[ops.OpsResult]]
+
+
+def _run_report_action(verb: str, action: ReportAction, agency: str, year: int | None) -> None:
+    """Run one of the agency-year's actions (re-crawl, re-check) through Temporal and print its result."""
+
+    async def body() -> None:
+        settings = Settings.from_env()
+        with closing(open_store()) as store, console.status(f"正在{verb} {agency}…"), _refusal(verb):
+            result = await action(settings, agency, year or latest_due_year(), store=store)
+        _print_result(verb, result, settings)
+
+    run_command(body)
 
 
 @app.command("recrawl")
 def recrawl_command(agency: AgencyArg, year: Year = None) -> None:
     """Re-crawl an agency's report now, then check it and alert on a change."""
-
-    async def body() -> None:
-        settings = Settings.from_env()
-        with closing(open_store()) as store, console.status(f"正在重新抓取 {agency}…"):
-            result = await ops.recrawl(settings, agency, year or latest_year(), store=store)
-        _print_result("重新抓取", result, settings)
-
-    run_command(body)
+    _run_report_action("重新抓取", ops.recrawl, agency, year)
 
 
 @app.command("recheck")
 def recheck_command(agency: AgencyArg, year: Year = None) -> None:
     """Re-check an agency's archived report with the current rule catalogue."""
-
-    async def body() -> None:
-        settings = Settings.from_env()
-        with closing(open_store()) as store, console.status(f"正在重新检查 {agency}…"):
-            result = await ops.recheck(settings, agency, year or latest_year(), store=store)
-        _print_result("重新检查", result, settings)
-
-    run_command(body)
+    _run_report_action("重新检查", ops.recheck, agency, year)
 
 
 @app.command("waive")
@@ -243,8 +251,10 @@ def waive_command(
 
     async def body() -> None:
         settings = Settings.from_env()
-        with closing(open_store()) as store:
-            result = await ops.waive(settings, agency, year or latest_year(), fingerprint, reason, actor, store=store)
+        with closing(open_store()) as store, _refusal("豁免"):
+            result = await ops.waive(
+                settings, agency, year or latest_due_year(), fingerprint, reason, actor, store=store
+            )
         _print_result("豁免", result, settings)
 
     run_command(body)
@@ -259,8 +269,8 @@ def status_command(
 
     async def body() -> None:
         settings = Settings.from_env()
-        report_year = year or latest_year()
-        client = await _client(settings)
+        report_year = year or latest_due_year()
+        client = await temporal_client(settings)
         if agency:
             await _agency_status(settings, agency, report_year)
             return
@@ -309,123 +319,6 @@ async def _agency_status(settings: Settings, agency: str, year: int) -> None:
     console.print(f"工作流：report/{agency}/{year} 见 {settings.temporal.ui_url}", highlight=False)
 
 
-schedules_app = typer.Typer(help="Temporal Schedules of the reporting deadlines.", no_args_is_help=True)
-app.add_typer(schedules_app, name="schedules")
-
-
-@schedules_app.command("apply")
-def schedules_apply_command() -> None:
-    """Install (or update) the schedules for the deadlines in force (Asia/Shanghai time)."""
-
-    async def body() -> None:
-        settings = Settings.from_env()
-        client = await _client(settings)
-        store = open_store()
-        try:
-            planned = await schedules.apply(client, store, settings, datetime.now(CHINA).date())
-        finally:
-            store.close()
-        for item in planned:
-            days = "、".join(f"{m}月{d}日" for m, d in item.days)
-            console.print(f"{item.schedule_id}：每年 {days} {schedules.SWEEP_HOUR}时（{item.note}）", highlight=False)
-
-    run_command(body)
-
-
-_NO_SCHEDULES = (
-    "尚无计划任务：运行 dwatch schedules apply 按登记的机关安装截止日期计划任务"
-    "（dwatch up 与 workflows 工作进程启动时也会自动安装）"
-)
-
-
-@schedules_app.command("list")
-def schedules_list_command() -> None:
-    """The project's schedules, their state and next runs."""
-
-    async def body() -> None:
-        settings = Settings.from_env()
-        client = await _client(settings)
-        installed = await schedules.ours(client)
-        if not installed:
-            console.print(_NO_SCHEDULES, highlight=False, soft_wrap=True)
-            return
-        table = RichTable(title="计划任务", title_justify="left")
-        for column in ("编号", "状态", "下次运行（北京时间）", "最近运行"):
-            table.add_column(column)
-        for schedule_id in installed:
-            described = await client.get_schedule_handle(schedule_id).describe()
-            state = described.schedule.state
-            upcoming = described.info.next_action_times[:1]
-            recent = described.info.recent_actions[-1:] if described.info.recent_actions else []
-            table.add_row(
-                schedule_id,
-                f"已暂停（{state.note}）" if state.paused else "运行中",
-                f"{upcoming[0].astimezone(CHINA):%Y-%m-%d %H:%M}" if upcoming else "—",
-                f"{recent[0].started_at.astimezone(CHINA):%Y-%m-%d %H:%M}" if recent else "—",
-            )
-        console.print(table)
-
-    run_command(body)
-
-
-ScheduleArg = Annotated[str, typer.Argument(help="schedule id, e.g. dwatch/deadline/department", show_default=False)]
-
-
-@schedules_app.command("pause")
-def schedules_pause_command(
-    schedule_id: ScheduleArg, note: Annotated[str, typer.Option(help="why")] = "由运维暂停"
-) -> None:
-    """Pause a schedule."""
-
-    async def body() -> None:
-        client = await _client(Settings.from_env())
-        await client.get_schedule_handle(schedule_id).pause(note=note)
-        console.print(f"已暂停 {schedule_id}", highlight=False)
-
-    run_command(body)
-
-
-@schedules_app.command("unpause")
-def schedules_unpause_command(schedule_id: ScheduleArg) -> None:
-    """Resume a paused schedule."""
-
-    async def body() -> None:
-        client = await _client(Settings.from_env())
-        await client.get_schedule_handle(schedule_id).unpause(note="由运维恢复")
-        console.print(f"已恢复 {schedule_id}", highlight=False)
-
-    run_command(body)
-
-
-@schedules_app.command("trigger")
-def schedules_trigger_command(schedule_id: ScheduleArg) -> None:
-    """Run a schedule's sweep now."""
-
-    async def body() -> None:
-        client = await _client(Settings.from_env())
-        await client.get_schedule_handle(schedule_id).trigger()
-        console.print(f"已触发 {schedule_id}", highlight=False)
-
-    run_command(body)
-
-
-@schedules_app.command("backfill")
-def schedules_backfill_command(
-    year: Annotated[int, typer.Option("--year", help="past report year to sweep", show_default=False)],
-) -> None:
-    """Sweep a past year: run each deadline schedule as of that year's deadline."""
-
-    async def body() -> None:
-        ops.check_year(year)
-        client = await _client(Settings.from_env())
-        filled = await schedules.backfill(client, year)
-        if not filled:
-            raise fail("没有截止日期计划任务，请先运行 dwatch schedules apply", code=1)
-        console.print(f"已补跑 {year} 年度：{'、'.join(filled)}", highlight=False)
-
-    run_command(body)
-
-
 history_app = typer.Typer(help="Workflow histories for auditors.", no_args_is_help=True)
 app.add_typer(history_app, name="history")
 
@@ -439,10 +332,10 @@ def history_export_command(
 
     async def body() -> None:
         settings = Settings.from_env()
-        client = await _client(settings)
+        client = await temporal_client(settings)
         query = "WorkflowType IN ('DeadlineSweep', 'AgencyReport')"
         if agency:
-            query = f"WorkflowId = '{report_workflow_id(agency, year or latest_year())}'"
+            query = f"WorkflowId = '{report_workflow_id(agency, year or latest_due_year())}'"
         elif year:
             query = f"WorkflowType = 'AgencyReport' AND ReportYear = {year}"
         store = open_store()

@@ -1,0 +1,185 @@
+"""The agency-year dossier: its audit trail, its current status and the parsed report with the
+findings pinned on the sections, tables, rows and cells they point at."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dwatch.reports.compliance import report_deadline
+from dwatch.reports.model import AnnualReport, Location
+from dwatch.store.audit import AuditRecord, audit
+from dwatch.store.reports import load_report
+from dwatch.store.tables import AgencyStatus, Document, FindingStatus
+from dwatch.web.view_base import ViewModel
+
+
+class CurrentStatus(ViewModel):
+    status: str
+    detail: str
+    changed_at: datetime
+    checked_at: datetime
+    document_id: int | None
+
+
+class CellView(BaseModel):
+    column: str
+    raw: str
+    kind: str
+    anchor: str
+    findings: list[int] = Field(default_factory=list, description="ids of unresolved findings pointing here")
+    waived: bool = False
+
+
+class RowView(BaseModel):
+    row_id: str | None
+    label: str
+    found: str | None
+    missing: bool
+    cells: list[CellView | None]
+    findings: list[int] = Field(default_factory=list)
+
+
+class TableView(BaseModel):
+    table_id: str
+    found: bool
+    columns: list[str]
+    rows: list[RowView]
+    findings: list[int] = Field(default_factory=list)
+
+
+class SectionView(BaseModel):
+    section_id: str
+    heading: str
+    found: str | None
+    text: str
+    anchor: str
+    findings: list[int] = Field(default_factory=list)
+
+
+class ParsedReport(BaseModel):
+    report_id: int
+    document_id: int
+    title: str | None
+    format: str
+    tables: list[TableView]
+    sections: list[SectionView]
+
+
+class Dossier(BaseModel):
+    record: AuditRecord = Field(description="the audit trail: documents, findings, status history, notifications, runs")
+    status: CurrentStatus | None
+    deadline: date | None
+    years: list[int] = Field(description="years with records for this agency")
+    report: ParsedReport | None
+
+
+def cell_anchor(table: str, row: str | None, column: str | None = None) -> str:
+    # Anchors are element ids (stable, so links can be shared); labels are Chinese text, so digest them.
+    key = "/".join(p or "" for p in (table, row, column)).encode("utf-8")
+    return f"{'c' if column else 'r'}-{hashlib.blake2s(key, digest_size=6).hexdigest()}"
+
+
+def dossier(session: Session, agency_id: str, year: int) -> Dossier | None:
+    record = audit(session, agency_id, year)
+    if record is None:
+        return None
+    current = session.get(AgencyStatus, (agency_id, year))
+    agency_years = session.scalars(
+        select(AgencyStatus.report_year)
+        .where(AgencyStatus.agency_id == agency_id)
+        .union(select(Document.report_year).where(Document.agency_id == agency_id))
+    ).all()
+    return Dossier(
+        record=record,
+        status=CurrentStatus.model_validate(current) if current else None,
+        deadline=report_deadline(year, record.agency.kind, record.agency.deadline),
+        years=sorted({*agency_years, year}, reverse=True),
+        report=_parsed_report(session, record, current),
+    )
+
+
+def _parsed_report(session: Session, record: AuditRecord, current: AgencyStatus | None) -> ParsedReport | None:
+    """The report the current status is about (else the newest parsed one), with findings pinned on it."""
+    wanted = current.document_id if current and current.document_id else None
+    candidates = [r for r in record.reports if wanted is None or r.document_id == wanted] or record.reports
+    if not candidates:
+        return None
+    chosen = max(candidates, key=lambda r: (r.parsed_at, r.id))
+    report = load_report(session, chosen.id)
+    pins = [(f.id, f.status, Location.model_validate(f.location)) for f in record.findings if f.status != "resolved"]
+    return ParsedReport(
+        report_id=chosen.id,
+        document_id=chosen.document_id,
+        title=report.title,
+        format=report.format.value,
+        tables=[_table_view(report, table_id, pins) for table_id in ("table2", "table3", "table4")],
+        sections=[
+            SectionView(
+                section_id=s.section_id,
+                heading=s.heading.template,
+                found=s.heading.found,
+                text=s.text,
+                anchor=f"s-{s.section_id}",
+                findings=[i for i, _, loc in pins if loc.section == s.section_id and loc.table is None],
+            )
+            for s in report.sections
+        ],
+    )
+
+
+def _table_view(report: AnnualReport, table_id: str, pins: list[tuple[int, str, Location]]) -> TableView:
+    table = report.table(table_id)
+    columns = list(dict.fromkeys(c.column for row in (*table.rows, *table.extra_rows) for c in row.cells))
+    here = [(i, status, loc) for i, status, loc in pins if loc.table == table_id]
+    rows = []
+    for row in (*table.rows, *table.extra_rows):
+        by_column = {c.column: c for c in row.cells}
+        cells: list[CellView | None] = []
+        for column in columns:
+            cell = by_column.get(column)
+            if cell is None:
+                cells.append(None)
+                continue
+            pinned = [(i, s) for i, s, loc in here if loc.row == row.row_id and loc.column == column]
+            cells.append(
+                CellView(
+                    column=column,
+                    raw=cell.raw,
+                    kind=cell.kind.value,
+                    anchor=cell_anchor(table_id, row.row_id, column),
+                    findings=[i for i, _ in pinned],
+                    waived=bool(pinned) and all(s == FindingStatus.WAIVED.value for _, s in pinned),
+                )
+            )
+        rows.append(
+            RowView(
+                row_id=row.row_id,
+                label=row.label.template,
+                found=row.label.found if row.label.found != row.label.template else None,
+                missing=row.missing,
+                cells=cells,
+                findings=[i for i, _, loc in here if loc.row == row.row_id and loc.row and not loc.column],
+            )
+        )
+    return TableView(
+        table_id=table_id,
+        found=table.found,
+        columns=columns,
+        rows=rows,
+        findings=[i for i, _, loc in here if not loc.row],
+    )
+
+
+def finding_anchor(location: dict[str, Any]) -> str | None:
+    """Where in the dossier page a finding points, for its "查看位置" link."""
+    table, row, column = location.get("table"), location.get("row"), location.get("column")
+    if table:
+        return cell_anchor(table, row, column) if row else f"t-{table}"
+    section = location.get("section")
+    return f"s-{section}" if section else None

@@ -1,0 +1,87 @@
+"""The findings: the filtered list and one finding with its status history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dwatch.store.findings import FindingQuery, history, query_findings
+from dwatch.store.tables import Agency, Finding, FindingStatus
+from dwatch.web.view_base import FilterModel, ViewModel, Year
+
+
+class FindingFilter(FilterModel):
+    year: Year | None = None
+    agency: str | None = Field(default=None, max_length=64)
+    status: FindingStatus | None = None
+    rule: str | None = Field(default=None, max_length=32)
+
+
+class FindingEventView(ViewModel):
+    at: datetime
+    from_status: str | None
+    to_status: str
+    actor: str
+    reason: str | None
+
+
+class FindingView(ViewModel):
+    id: int
+    agency_id: str
+    agency_name: str = ""
+    report_year: int
+    fingerprint: str
+    rule_id: str
+    severity: str
+    category: str
+    message_zh: str
+    evidence: str
+    location: dict[str, Any]
+    status: str
+    status_by: str
+    status_changed_at: datetime
+    status_reason: str | None
+    first_seen_at: datetime
+    last_seen_at: datetime
+    times_seen: int
+    history: list[FindingEventView] = Field(default_factory=list)
+
+
+def location_text(location: dict[str, Any]) -> str:
+    """A finding's place in words: 表三 R24 行“自然人”列, 第 52 行."""
+    parts = []
+    if location.get("table"):
+        parts.append(location["table"].replace("table", "表").translate(str.maketrans("234", "二三四")))
+    if location.get("row"):
+        parts.append(f"{location['row']} 行")
+    if location.get("column"):
+        parts.append(f"“{location['column']}”列")
+    if location.get("section") and not location.get("table"):
+        parts.append(f"第 {location['section'][1:]} 部分")
+    if location.get("page"):
+        parts.append(f"第 {location['page']} 页")
+    if location.get("line"):
+        parts.append(f"第 {location['line']} 行（文本）")
+    return " ".join(parts) or "全文"
+
+
+def finding(session: Session, finding_id: int) -> FindingView | None:
+    row = session.get(Finding, finding_id)
+    if row is None:
+        return None
+    name = session.scalar(select(Agency.name).where(Agency.id == row.agency_id)) or ""
+    events = [FindingEventView.model_validate(e) for e in history(session, finding_id)]
+    return FindingView.model_validate(row).model_copy(update={"agency_name": name, "history": events})
+
+
+def findings(session: Session, wanted: FindingFilter) -> list[FindingView]:
+    rows = query_findings(session, FindingQuery(agency_id=wanted.agency, report_year=wanted.year, status=wanted.status))
+    if wanted.rule:
+        rows = [r for r in rows if r.rule_id == wanted.rule]
+    wanted_ids = {r.agency_id for r in rows}
+    names = dict(session.execute(select(Agency.id, Agency.name).where(Agency.id.in_(wanted_ids))).all())
+    return [FindingView.model_validate(r).model_copy(update={"agency_name": names.get(r.agency_id, "")}) for r in rows]

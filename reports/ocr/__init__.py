@@ -1,0 +1,15 @@
+"""OCR of tables (and scanned pages) that are images, offline (the `ocr` extra; nothing is downloaded).
+
+`available()` says whether the engine is installed; the rest (`page`, `grid`, `recognize`) needs numpy
+and is imported by the parsers only then. Without it, image tables stay unread and the report needs a
+person to verify it (READ-01 / IMG-01, status needs_review).
+"""
+
+from __future__ import annotations
+
+from importlib.util import find_spec
+
+
+def available() -> bool:
+    """The OCR engine (RapidOCR with its bundled PP-OCR models) and numpy are installed."""
+    return find_spec("rapidocr_onnxruntime") is not None and find_spec("numpy") is not None

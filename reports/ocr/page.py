@@ -1,0 +1,103 @@
+"""An image (a scanned page, an <img> table) read into layout lines the assembler reads like any other.
+
+Each ruled table becomes grid lines: one per elementary row, a fragment per cell starting on it (in
+column order), each fragment carrying the recogniser's confidence. On a whole page the text outside
+the tables is detected and recognised too and becomes paragraph lines, top to bottom.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+from dwatch.reports.layout import Fragment, Line
+from dwatch.reports.ocr import grid, recognize
+from dwatch.reports.ocr.recognize import CellText, Recognizer
+from numpy.typing import NDArray
+from PIL import Image
+
+_TEXT_MIN_SCORE = 0.5
+_FOOTER = re.compile(r"[-—–－·.\s]*(\d{1,3})[-—–－·.\s]*")
+
+
+@dataclass(frozen=True, slots=True)
+class ReadTable:
+    box: tuple[int, int, int, int]
+    rows: list[list[CellText]]
+
+
+@dataclass(frozen=True, slots=True)
+class ReadImage:
+    lines: list[Line]
+    tables: list[ReadTable]
+
+    @property
+    def cells(self) -> list[CellText]:
+        return [c for t in self.tables for row in t.rows for c in row]
+
+
+def read_tables(image: Image.Image, recognizer: Recognizer | None = None) -> tuple[NDArray[np.uint8], list[ReadTable]]:
+    """The deskewed page's pixels and its ruled tables, every cell read."""
+    upright = grid.deskew(image)
+    pixels = grid.grey(upright)
+    threshold = grid.otsu(pixels)
+    tables = grid.find_tables(upright)
+    boxes = [c for t in tables for c in t.cells]
+    crops = [pixels[c.box[1] : c.box[3], c.box[0] : c.box[2]] for c in boxes]
+    texts = dict(zip(boxes, recognize.read_cells(crops, threshold, recognizer), strict=True))
+    read = [ReadTable(t.box, [[texts[c] for c in row] for row in t.rows()]) for t in tables]
+    return pixels, read
+
+
+def read_image(image: Image.Image, *, page: int | None = None, text: bool = True) -> ReadImage:
+    """Lines of `image`: its tables as grid lines and, with `text`, the text around them as paragraphs."""
+    pixels, tables = read_tables(image)
+    placed: list[tuple[int, Line]] = []
+    for table in tables:
+        top = table.box[1]
+        for i, row in enumerate(table.rows):
+            fragments = tuple(Fragment(c.text, confidence=round(c.confidence, 4)) for c in row)
+            placed.append((top + i, Line(fragments, grid=True, in_table=True, page=page)))
+    if text:
+        blanked = pixels.copy()
+        for table in tables:
+            left, top, right, bottom = table.box
+            blanked[max(0, top - 2) : bottom + 3, max(0, left - 2) : right + 3] = 255
+        placed += [(y, line) for y, line in _text_lines(blanked, page)]
+    placed.sort(key=lambda p: p[0])
+    return ReadImage([line for _, line in placed], tables)
+
+
+def _text_lines(pixels: NDArray[np.uint8], page: int | None) -> list[tuple[int, Line]]:
+    """Text outside the tables: detected boxes grouped into visual lines, left to right."""
+    if not (pixels < 128).any():
+        return []
+    result, _ = recognize.engine()(np.repeat(pixels[:, :, None], 3, axis=2), use_cls=False)
+    boxes: list[tuple[float, float, float, str, float]] = []  # top, bottom, left, text, score
+    for points, text, score in result or []:
+        ys = [p[1] for p in points]
+        xs = [p[0] for p in points]
+        if float(score) >= _TEXT_MIN_SCORE and str(text).strip():
+            boxes.append((min(ys), max(ys), min(xs), str(text), float(score)))
+    boxes.sort()
+    groups: list[list[tuple[float, float, float, str, float]]] = []
+    for box in boxes:
+        if groups:
+            last = groups[-1]
+            top, bottom = min(b[0] for b in last), max(b[1] for b in last)
+            overlap = min(bottom, box[1]) - max(top, box[0])
+            if overlap > 0.5 * min(bottom - top, box[1] - box[0]):
+                last.append(box)
+                continue
+        groups.append([box])
+    out = []
+    for group in groups:
+        group.sort(key=lambda b: b[2])
+        text = "".join(b[3] for b in group)
+        footer = _FOOTER.fullmatch(text)
+        if footer and min(b[0] for b in group) > 0.85 * pixels.shape[0]:
+            text = f"- {footer.group(1)} -"  # a page number ("- 2 -" often reads as "2"): page furniture
+        line = Line((Fragment(text, confidence=round(min(b[4] for b in group), 4)),), page=page)
+        out.append((round(min(b[0] for b in group)), line))
+    return out
