@@ -26,6 +26,7 @@ from dwatch.review import status_of
 pytestmark = pytest.mark.skipif(not ocr.available(), reason="the `ocr` extra is not installed")
 
 CONTEXT = CheckContext(agency_kind="department", report_year=2024)
+MIN_CONFIDENCE = 0.85  # READ-01's min_confidence (reports/checks/catalogue.yaml)
 
 
 @pytest.fixture(scope="module")
@@ -123,6 +124,36 @@ def test_a_check_resting_on_a_low_confidence_cell_is_a_warning_and_needs_review(
     cell.confidence = 0.99
     sure = [f for f in run_checks(report, context=CONTEXT) if f.severity is Severity.ERROR]
     assert sure and all(f.arguments.get("ocr") for f in sure if f.location.table == "table3")
+
+
+@pytest.mark.parametrize("radius", [1.0, 3.0])
+def test_a_blurred_digit_needs_verification_not_an_error(busy: SyntheticReport, radius: float) -> None:
+    """A real image, not a forced confidence: one digit of table 三 is changed so that 一+二 = 三+四 (and the
+    row's 总计) no longer hold, then blurred (at 1.0 it is still legible to a person and RapidOCR read "8"
+    as "B" at 0.93; at 3.0 it is a smudge that once passed for a certainly blank cell). Read right or
+    wrong, the reading is doubtful: no error rests on it and the agency-year needs a person."""
+    from dwatch.reports.ocr.grid import find_tables
+    from PIL import ImageFilter
+
+    table3 = {row: list(cells) for row, cells in busy.table3.items()}
+    assert table3["R01"][2] == "5"
+    table3["R01"][2] = "8"  # 本年新收, 商业企业: 8 + 0 ≠ 5 + 0 (the row's 总计 263 stays)
+    defective = busy.model_copy(update={"table3": table3})
+    image = table_images(defective)["table3"]
+    box = find_tables(image)[0].rows()[3][3].box  # row 一 (after two header rows), third figure
+    image.paste(image.crop(box).filter(ImageFilter.GaussianBlur(radius)), box[:2])
+    src = "data:image/png;base64," + base64.b64encode(png(image)).decode()
+    report = parse_document(_with_image(defective, 1, src), "blurred.html")
+    row = report.table3.row("R01")
+    assert row is not None
+    cell = row.cells[2]
+    assert cell.ocr and cell.confidence is not None
+    assert cell.confidence < MIN_CONFIDENCE, (cell.raw, cell.confidence)
+    findings = run_checks(report, context=CONTEXT)
+    assert [f.message_en for f in findings if f.severity is Severity.ERROR] == []
+    doubtful = [f for f in findings if f.arguments.get("low_confidence")]
+    assert doubtful and all(f.location.table == "table3" for f in doubtful)
+    assert status_of(findings) is ComplianceStatus.NEEDS_REVIEW
 
 
 @pytest.mark.timeout(600)

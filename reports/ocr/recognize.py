@@ -21,6 +21,15 @@ from PIL import Image
 LINE_HEIGHT = 32
 _PAD = 8
 _MIN_INK = 3  # pixels: less is dust, not a stroke
+# A cell's contrast (paper minus its darkest pixel, `_MARGIN` pixels in from its edges) as a share of the
+# table's usual contrast (the median over its cells with ink). Print is as dark in every cell; a blurred,
+# smeared or faded one is not, and the recogniser can be sure of a wrong reading of it ("8" as "B" at 0.93)
+# or the ink can stay above the threshold and the cell look blank. Below `_SHARP` the confidence is capped
+# at share / `_SHARP`; a cell with no ink below the threshold but a mark of at least `_FAINT` is read at a
+# threshold of its own, never taken for certainly blank.
+_MARGIN = 2
+_SHARP = 0.8
+_FAINT = 0.12
 
 
 class Recognizer(Protocol):
@@ -32,7 +41,7 @@ class Recognizer(Protocol):
 @dataclass(frozen=True, slots=True)
 class CellText:
     text: str
-    confidence: float  # 1.0 for an empty cell (no ink: certainly blank)
+    confidence: float  # 1.0 for an empty cell with no mark at all (certainly blank); low for a faint one
 
 
 class EngineMissing(RuntimeError):
@@ -106,13 +115,29 @@ def read_cells(
     """The text of each cell image (lines joined without a space: Chinese wraps without one)."""
     recognise = recognizer or rapidocr
     per_cell = [text_lines(cell, threshold) for cell in cells]
+    paper_dark = [_paper_and_darkest(cell) for cell in cells]
+    usual = [p - d for (p, d), lines in zip(paper_dark, per_cell, strict=True) if lines]
+    reference = float(np.median(usual)) if usual else 255.0 - threshold
+    shares = [(p - d) / max(reference, 1.0) for p, d in paper_dark]
+    for i, (lines, share, (paper, darkest)) in enumerate(zip(per_cell, shares, paper_dark, strict=True)):
+        if not lines and share >= _FAINT:  # a faint mark: read at its own threshold (and never trusted)
+            per_cell[i] = text_lines(cells[i], round((paper + darkest) / 2))
     flat = [line for lines in per_cell for line in lines]
     results = iter(recognise(flat))
     out = []
-    for lines in per_cell:
+    for lines, share in zip(per_cell, shares, strict=True):
         read = [next(results) for _ in lines]
+        cap = min(1.0, share / _SHARP)
         if not read:
-            out.append(CellText("", 1.0))
+            out.append(CellText("", 1.0 if share < _FAINT else cap))
             continue
-        out.append(CellText("".join(t for t, _ in read).strip(), min(c for _, c in read)))
+        out.append(CellText("".join(t for t, _ in read).strip(), min(cap, *(c for _, c in read))))
     return out
+
+
+def _paper_and_darkest(cell: NDArray[np.uint8]) -> tuple[float, float]:
+    """The paper's grey level of a cell image (its median) and its darkest pixel away from the edges."""
+    if cell.size == 0:
+        return 255.0, 255.0
+    inner = cell[_MARGIN:-_MARGIN, _MARGIN:-_MARGIN] if min(cell.shape) > 2 * _MARGIN + 2 else cell
+    return float(np.median(cell)), float(inner.min())
