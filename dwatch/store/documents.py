@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -49,14 +49,19 @@ class RecordedDocument(BaseModel):
     previous_sha256: str | None = None
 
 
-def latest_version(session: Session, agency_id: str, report_year: int) -> Document | None:
-    """The agency-year's newest version, wherever it was found."""
+def _newest(session: Session, agency_id: str, report_year: int, *where: ColumnElement[bool]) -> Document | None:
+    """The agency-year's newest version that meets `where`."""
     return session.scalars(
         select(Document)
-        .where(Document.agency_id == agency_id, Document.report_year == report_year)
+        .where(Document.agency_id == agency_id, Document.report_year == report_year, *where)
         .order_by(Document.version.desc())
         .limit(1)
     ).first()
+
+
+def latest_version(session: Session, agency_id: str, report_year: int) -> Document | None:
+    """The agency-year's newest version, wherever it was found."""
+    return _newest(session, agency_id, report_year)
 
 
 def versions(session: Session, agency_id: str, report_year: int) -> list[Document]:
@@ -71,22 +76,12 @@ def versions(session: Session, agency_id: str, report_year: int) -> list[Documen
 
 def with_bytes(session: Session, agency_id: str, report_year: int, sha256: str) -> Document | None:
     """The agency-year's newest version with these bytes, wherever they were found."""
-    return session.scalars(
-        select(Document)
-        .where(Document.agency_id == agency_id, Document.report_year == report_year, Document.sha256 == sha256)
-        .order_by(Document.version.desc())
-        .limit(1)
-    ).first()
+    return _newest(session, agency_id, report_year, Document.sha256 == sha256)
 
 
 def found_at(session: Session, agency_id: str, report_year: int, url: str) -> Document | None:
     """The newest version of the agency-year last seen at `url` (what an unchanged answer there means)."""
-    return session.scalars(
-        select(Document)
-        .where(Document.agency_id == agency_id, Document.report_year == report_year, Document.url == url)
-        .order_by(Document.version.desc())
-        .limit(1)
-    ).first()
+    return _newest(session, agency_id, report_year, Document.url == url)
 
 
 def record_fetch(session: Session, blobs: BlobStore, fetched: FetchedDocument, content: bytes) -> RecordedDocument:
