@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -33,17 +34,36 @@ def run(*args: str | Path, check: bool = True) -> int:
     return subprocess.run([str(a) for a in args], cwd=ROOT, check=check).returncode
 
 
+# The accessibility check of the browser tests (axe-core, from the npm registry), pinned and installed
+# beside the virtual environment at set-up: the tests read it from there and never fetch anything.
+AXE_CORE = "axe-core@4.14.1"
+NODE_PREFIX = VENV / "node"
+
+
+def node_packages() -> None:
+    installed = NODE_PREFIX / "node_modules" / "axe-core" / "package.json"
+    version = AXE_CORE.rsplit("@", 1)[1]
+    if installed.exists() and f'"version": "{version}"' in installed.read_text(encoding="utf-8"):
+        return
+    if shutil.which("npm") is None:
+        print("npm not found: the browser tests' accessibility check will be skipped", file=sys.stderr)
+        return
+    run("npm", "install", "--no-audit", "--no-fund", "--prefix", NODE_PREFIX, AXE_CORE)
+
+
 def setup() -> None:
     if sys.version_info < (3, 11):  # noqa: UP036 - this file runs under whatever python3 the machine has
         sys.exit(f"Python 3.11 or newer is required, this is {sys.version.split()[0]}")
     wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
     if STAMP.exists() and STAMP.read_text() == wanted:
+        node_packages()
         return
     if not (BIN / "python").exists():
         venv.create(VENV, with_pip=True)
     run(BIN / "python", "-m", "pip", "install", "--quiet", "--upgrade", "pip")
     run(BIN / "python", "-m", "pip", "install", "--quiet", "-e", ".[demo,ocr,dev]")
     STAMP.write_text(wanted)
+    node_packages()
 
 
 # Browser tests drive Debian's Chromium (nothing is downloaded by Playwright); Chinese text in their

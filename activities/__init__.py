@@ -29,7 +29,7 @@ def workflow_activities(store: Store, settings: Settings, client: Client) -> lis
     report = ReportActivities(store, settings)
     alerts = AlertActivities(store, settings)
     runs = RunActivities(store)
-    sweep = SweepActivities(store, client)
+    sweep = SweepActivities(store, client, settings.crawl)
     return [
         runs.begin_run,
         runs.end_run,

@@ -29,10 +29,12 @@ from dwatch.crawling import as_found, load_agencies
 from dwatch.store.database import Store
 from dwatch.store.findings import StatusChange, change_status
 from dwatch.store.registry.models import AgencyRow
+from dwatch.store.registry.service import UnreadableAgencyError
 from dwatch.store.tables import AgencyStatus, Document, Finding, FindingStatus
 
 UNKNOWN_FINDING = "UnknownFinding"
 UNKNOWN_AGENCY = "UnknownAgency"
+UNREADABLE_AGENCY = "UnreadableAgency"
 NO_DEADLINE = "NoDeadline"
 
 
@@ -42,6 +44,9 @@ def load_agency(session: Session, agency_id: str) -> AgencyRow:
     except KeyError:
         # Retrying cannot make an unregistered agency appear: fail the workflow at once.
         raise ApplicationError(f"机关“{agency_id}”未登记", type=UNKNOWN_AGENCY, non_retryable=True) from None
+    except UnreadableAgencyError as exc:
+        # Nor a bad stored row right itself: this agency fails, the sweep goes on with the others.
+        raise ApplicationError(str(exc), type=UNREADABLE_AGENCY, non_retryable=True) from None
 
 
 class ReportActivities:

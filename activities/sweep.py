@@ -1,10 +1,11 @@
-"""Activities of a sweep: which agencies it covers, a page at a time (ids only, never the rows), and
-starting their AgencyReport workflows a batch at a time."""
+"""Activities of a sweep: which agencies it covers, a page at a time (ids only, never the rows) in
+host-paced order, and starting their AgencyReport workflows a batch at a time."""
 
 from __future__ import annotations
 
 import asyncio
 
+from dwatch.crawlers.models import FetchPolicy
 from dwatch.workflows.models import (
     AGENCY_PAGE,
     COUNT_AGENCIES,
@@ -21,9 +22,10 @@ from temporalio import activity
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
+from dwatch.crawling import first_host, host_paced
 from dwatch.store.database import Store
 from dwatch.store.runs import link_agency_years
-from dwatch.store.tables import Agency
+from dwatch.store.tables import Agency, CrawlHost
 
 
 def scope_query(scope: SweepScope) -> Select[str]:
@@ -40,9 +42,10 @@ def scope_query(scope: SweepScope) -> Select[str]:
 
 
 class SweepActivities:
-    def __init__(self, store: Store, client: Client) -> None:
+    def __init__(self, store: Store, client: Client, policy: FetchPolicy | None = None) -> None:
         self.store = store
         self.client = client
+        self.policy = policy or FetchPolicy()  # the default per-host interval paces the order
 
     @activity.defn(name=START_REPORTS.name)
     async def start_reports(self, request: StartReportsRequest) -> None:
@@ -108,11 +111,29 @@ class SweepActivities:
 
     @activity.defn(name=AGENCY_PAGE.name)
     async def agency_page(self, request: PageRequest) -> list[str]:
-        def read() -> list[str]:
-            query = scope_query(request.scope).order_by(Agency.id).limit(request.limit)
-            if request.after is not None:
-                query = query.where(Agency.id > request.after)
-            with self.store.session() as session:
-                return list(session.scalars(query))
+        read = self._paced_page if request.paced else self._page_by_id
+        return await asyncio.to_thread(read, request)
 
-        return await asyncio.to_thread(read)
+    def _page_by_id(self, request: PageRequest) -> list[str]:
+        """Sweeps started before host-paced pages: by id, as they began."""
+        query = scope_query(request.scope).order_by(Agency.id).limit(request.limit)
+        if request.after is not None:
+            query = query.where(Agency.id > request.after)
+        with self.store.session() as session:
+            return list(session.scalars(query))
+
+    def _paced_page(self, request: PageRequest) -> list[str]:
+        """The next page in host-paced order (`dwatch.crawling.host_paced`) after `request.after`. The
+        order is computed over the whole scope each time (ids and first hosts only), so it holds across
+        pages and continue-as-new without carrying it."""
+        with self.store.session() as session:
+            rows = session.execute(scope_query(request.scope).add_columns(Agency.listing_urls)).all()
+            agencies = [(agency_id, first_host(urls)) for agency_id, urls in rows]
+            if request.after is not None and request.after not in {agency_id for agency_id, _ in agencies}:
+                # The page's last agency left the scope since (retired mid-sweep): resume where it stood.
+                urls = session.scalar(select(Agency.listing_urls).where(Agency.id == request.after))
+                agencies.append((request.after, first_host(urls)))
+            intervals = dict(session.execute(select(CrawlHost.host, CrawlHost.interval)).all())
+        order = host_paced(agencies, intervals, self.policy.per_host_interval)
+        start = order.index(request.after) + 1 if request.after is not None else 0
+        return order[start : start + request.limit]

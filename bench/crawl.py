@@ -73,7 +73,7 @@ def main() -> None:
                 agency_id=a.agency_id,
                 name=a.name,
                 listing_urls=[FarmApp.listing_url(a, port)],
-                allowed_hosts=[a.address],
+                allowed_hosts=[f"{a.address}:{port}"],
             )
             for a in agencies
         ]

@@ -1,14 +1,16 @@
 """OCR of tables that are images: accuracy, confident errors, speed and memory, by image condition.
 
-    .venv/bin/python bench/ocr.py [--reports 4] [--engine rapidocr|tesseract|both] [--pages]
+    .venv/bin/python bench/ocr.py [--reports 4] [--engine rapidocr|tesseract|both] [--pages [--repeat 3]]
 
 Synthetic reports' tables 三 and 四 (190 number cells a report) are rendered to images as a scan would
 give them: PNG at 150 dpi, JPEG quality 70, skewed 1°, on a grey scan background with noise, and all
 of these at once. Each image goes through the same pipeline as a document (grid lines → cells → trimmed,
 scaled, padded text lines → recogniser). Reported per condition: number cells read exactly (%), wrong
 cells the recogniser was confident of (≥ READ-01's min_confidence: an error a check would rest on),
-seconds per table image and, with --pages, per whole scanned page (tables and text); and the process's
-peak resident memory. `tesseract` needs Debian's tesseract-ocr and tesseract-ocr-chi-sim. Prints numbers;
+seconds per table image and, with --pages, per whole scanned page (tables and text, each page read
+--repeat times: the spread says how busy the machine was); and the process's peak resident memory.
+Seconds are wall-clock and this process's CPU time: on a machine shared with other work the wall-clock
+time is inflated, while CPU time (both threads summed) bounds what two idle cores would take. `tesseract` needs Debian's tesseract-ocr and tesseract-ocr-chi-sim. Prints numbers;
 asserts nothing.
 """
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -102,38 +105,45 @@ def score(read: list[recognize.CellText], want: list[str]) -> tuple[int, int, in
     return exact, confident, len(want)
 
 
-def run(engine: str, seeds: list[int], pages: bool) -> None:
+def run(engine: str, seeds: list[int], pages: bool, repeat: int) -> None:
     recognizer = ENGINES[engine]
     images = {seed: table_images(generate(seed, year=2024)) for seed in seeds}
     page.read_tables(images[seeds[0]]["table4"], recognizer)  # warm-up: load the models
     print(
         f"\n{engine}: {len(seeds)} reports, tables 三 and 四 (190 number cells each), min_confidence {MIN_CONFIDENCE}"
     )
-    print(f"{'condition':<14}{'exact %':>9}{'confident wrong':>17}{'s / table image':>17}")
+    print(f"{'condition':<14}{'exact %':>9}{'confident wrong':>17}{'s / table image':>17}{'CPU s':>7}")
     for name, condition in CONDITIONS.items():
         exact = confident = total = 0
-        seconds = 0.0
+        seconds = cpu = 0.0
         count = 0
         for seed in seeds:
             want3, want4 = truth(seed)
             for table_id, want, width in (("table3", want3, 7), ("table4", want4, 15)):
                 image = condition(images[seed][table_id])
-                started = time.perf_counter()
-                _, tables = page.read_tables(image, recognizer)
+                started, started_cpu = time.perf_counter(), time.process_time()
+                _, _, tables = page.read_tables(image, recognizer)
                 seconds += time.perf_counter() - started
+                cpu += time.process_time() - started_cpu
                 count += 1
                 read = numbers(tables[0].rows, width) if tables else []
                 e, c, t = score(read, want)
                 exact, confident, total = exact + e, confident + c, total + t
-        print(f"{name:<14}{100 * exact / total:>8.2f}%{confident:>17}{seconds / count:>17.2f}")
+        print(f"{name:<14}{100 * exact / total:>8.2f}%{confident:>17}{seconds / count:>17.2f}{cpu / count:>7.2f}")
     if pages:
         report = generate(seeds[0], year=2024)
         scans = page_images(render(report, Format.PDF))
-        started = time.perf_counter()
-        for number, image in enumerate(scans, start=1):
-            page.read_image(image, page=number)
+        walls, cpus = [], []
+        for _ in range(repeat):
+            started, started_cpu = time.perf_counter(), time.process_time()
+            for number, image in enumerate(scans, start=1):
+                page.read_image(image, page=number)
+            walls.append((time.perf_counter() - started) / len(scans))
+            cpus.append((time.process_time() - started_cpu) / len(scans))
         print(
-            f"whole scanned pages (tables and text, RapidOCR): {(time.perf_counter() - started) / len(scans):.1f} s/page"
+            f"whole scanned pages (tables and text, RapidOCR), {len(scans)} pages x {repeat}: "
+            f"s/page {min(walls):.1f}-{max(walls):.1f} (median {statistics.median(walls):.1f}), "
+            f"CPU s/page {min(cpus):.1f}-{max(cpus):.1f}"
         )
 
 
@@ -142,6 +152,7 @@ def main() -> None:
     parser.add_argument("--reports", type=int, default=4)
     parser.add_argument("--engine", choices=("rapidocr", "tesseract", "both"), default="rapidocr")
     parser.add_argument("--pages", action="store_true", help="also time whole scanned pages")
+    parser.add_argument("--repeat", type=int, default=3, help="times the scanned pages are read (with --pages)")
     args = parser.parse_args()
     seeds = [4, 5, 11, 1, 2, 9, 10, 7][: args.reports]  # reports with many non-zero cells first
     engines = ["rapidocr", "tesseract"] if args.engine == "both" else [args.engine]
@@ -149,7 +160,7 @@ def main() -> None:
         if engine == "tesseract" and shutil.which("tesseract") is None:
             print("tesseract: not installed (apt-get install tesseract-ocr tesseract-ocr-chi-sim)")
             continue
-        run(engine, seeds, args.pages and engine == "rapidocr")
+        run(engine, seeds, args.pages and engine == "rapidocr", args.repeat)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\npeak resident memory of this process: {peak:.0f} MiB")
 

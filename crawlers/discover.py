@@ -38,8 +38,8 @@ async def discover(
     # A listing page that failed leaves the search incomplete: not finding the report proves nothing.
     if listing_error is not None and not result.candidates:
         result.outcome = Outcome.UNREACHABLE
-        result.failure = listing_error.failure
-        result.reason = f"栏目页无法访问：{listing_error.detail}（{listing_error.url}）"
+        result.failure, result.failure_detail = listing_error.failure, listing_error.detail
+        result.reason = f"栏目页无法访问：{listing_error.reason}（{listing_error.url}）"
         return result
     if not result.candidates:
         result.reason = f"已检查{result.pages_visited}个栏目页，未发现{year}年度政府信息公开工作年度报告"
@@ -50,8 +50,8 @@ async def discover(
         await _open_detail(target, fetcher, best, result, known or {})
     except FetchError as error:
         result.outcome = Outcome.UNREACHABLE
-        result.failure = error.failure
-        result.reason = f"年度报告页面或附件无法获取：{error.detail}（{error.url}）"
+        result.failure, result.failure_detail = error.failure, error.detail
+        result.reason = f"年度报告页面或附件无法获取：{error.reason}（{error.url}）"
         return result
     result.outcome = Outcome.FOUND
     chosen = publication_date(result.date_evidence)

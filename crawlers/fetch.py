@@ -1,52 +1,59 @@
 """Fetching with httpx: pooled, polite, bounded in size and time, safe about where it goes.
 
-Redirects are followed by hand so that every hop is checked against the agency's allowed hosts
-and public-address rule; bodies are streamed and cut off at the size limit; retryable failures
-(timeouts, resets, truncated bodies, 5xx, 429) are retried with exponential backoff.
+Redirects are followed by hand so that every hop is checked against the agency's allowed hosts;
+every connection (each hop, robots.txt) goes to an address checked when it was resolved
+(`transport`); bodies are decoded by our own code and cut off at the size limit (`decoding`);
+retryable failures (timeouts, resets, truncated bodies, 5xx, 429) are retried with exponential backoff.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
-import ssl
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from types import TracebackType
 from urllib.parse import urljoin, urlsplit
 from urllib.robotparser import RobotFileParser
 
 import httpx
-from dwatch.crawlers.errors import FetchError
+from dwatch.crawlers import robots
+from dwatch.crawlers.decoding import ACCEPT_ENCODING, read_body
+from dwatch.crawlers.errors import FetchError, transport_error
 from dwatch.crawlers.models import Conditional, CrawlTarget, Fetched, FetchPolicy
 from dwatch.crawlers.politeness import Politeness, SharedGates
-from dwatch.crawlers.safety import check_address, host_allowed
+from dwatch.crawlers.safety import host_allowed
+from dwatch.crawlers.transport import AddressError, AddressGuard, PinnedTransport, Resolver, system_resolver
 from dwatch.reports.retrieval import FetchFailure
 
 _RETRY_STATUSES = {429, 500, 502, 503, 504}
-
-
-def _caused_by_tls(exc: BaseException) -> bool:
-    """httpx wraps httpcore's error, which wraps the ssl error: walk the chain."""
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, ssl.SSLError):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
+# robots.txt that cannot be had this way is "unavailable", which RFC 9309 treats like a 404.
+_ROBOTS_UNAVAILABLE = {FetchFailure.HOST_NOT_ALLOWED, FetchFailure.TOO_MANY_REDIRECTS}
 
 
 class Fetcher:
-    """One per crawl process: it owns the connection pools, the politeness gates and robots.txt cache."""
+    """One per crawl process: it owns the connection pools, the politeness gates and robots.txt cache.
 
-    def __init__(self, policy: FetchPolicy | None = None, shared_gates: SharedGates | None = None) -> None:
+    `resolver` and `clock` are the system's unless a test injects its own (a rebinding DNS answer,
+    time passing for robots.txt's expiry)."""
+
+    def __init__(
+        self,
+        policy: FetchPolicy | None = None,
+        shared_gates: SharedGates | None = None,
+        *,
+        resolver: Resolver = system_resolver,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.policy = policy or FetchPolicy()
-        self._politeness = Politeness(self.policy.per_host_concurrency, self.policy.per_host_interval, shared_gates)
+        self.politeness = Politeness(self.policy.per_host_concurrency, self.policy.per_host_interval, shared_gates)
         # Bounds sockets and memory however many agencies are crawled at once; the pool is as large,
         # so a request holding a slot never waits for a connection.
         self._in_flight = asyncio.Semaphore(self.policy.max_in_flight)
+        self._guard = AddressGuard(resolver, self.policy.allow_private_addresses, self.policy.allowed_networks)
         self._clients: dict[bool, httpx.AsyncClient] = {}
-        self._robots: dict[str, RobotFileParser | None] = {}
-        self._robots_locks: dict[str, asyncio.Lock] = {}
+        self._robots = robots.RobotsCache(self.policy.robots_ttl, clock)
 
     async def __aenter__(self) -> Fetcher:
         return self
@@ -61,14 +68,18 @@ class Fetcher:
 
     def _client(self, verify: bool) -> httpx.AsyncClient:
         if verify not in self._clients:
+            limits = httpx.Limits(
+                max_connections=self.policy.max_in_flight, max_keepalive_connections=self.policy.max_in_flight
+            )
             self._clients[verify] = httpx.AsyncClient(
-                verify=verify,
+                transport=PinnedTransport(self._guard, verify=verify, limits=limits),
                 follow_redirects=False,
-                headers={"User-Agent": self.policy.user_agent, "Accept-Language": "zh-CN,zh;q=0.9"},
+                headers={
+                    "User-Agent": self.policy.user_agent,
+                    "Accept-Language": "zh-CN,zh;q=0.9",
+                    "Accept-Encoding": ACCEPT_ENCODING,
+                },
                 timeout=httpx.Timeout(self.policy.read_timeout, connect=self.policy.connect_timeout),
-                limits=httpx.Limits(
-                    max_connections=self.policy.max_in_flight, max_keepalive_connections=self.policy.max_in_flight
-                ),
                 trust_env=False,
             )
         return self._clients[verify]
@@ -93,12 +104,18 @@ class Fetcher:
             return fetched
 
     async def _fetch_following_redirects(
-        self, url: str, target: CrawlTarget, conditional: Conditional | None, max_bytes: int | None
+        self,
+        url: str,
+        target: CrawlTarget,
+        conditional: Conditional | None,
+        max_bytes: int | None,
+        *,
+        check_robots: bool = True,
     ) -> Fetched:
         redirects: list[str] = []
         current = url
         for _ in range(self.policy.max_redirects + 1):
-            await self._admit(current, target)
+            await self._admit(current, target, check_robots)
             response = await self._get(current, target, conditional if not redirects else None, max_bytes)
             if isinstance(response, str):  # a redirect: the next location
                 redirects.append(current)
@@ -109,15 +126,14 @@ class Fetcher:
             return response
         raise FetchError(FetchFailure.TOO_MANY_REDIRECTS, url, f"more than {self.policy.max_redirects} redirects")
 
-    async def _admit(self, url: str, target: CrawlTarget) -> None:
+    async def _admit(self, url: str, target: CrawlTarget, check_robots: bool) -> None:
         if urlsplit(url).scheme not in {"http", "https"}:
             raise FetchError(FetchFailure.HOST_NOT_ALLOWED, url, "only http and https are fetched")
         if not host_allowed(url, target.allowed_hosts):
             raise FetchError(
                 FetchFailure.HOST_NOT_ALLOWED, url, f"host not in the agency's allowed hosts {target.allowed_hosts}"
             )
-        await check_address(url, self.policy.allow_private_addresses)
-        if self.policy.respect_robots and not await self._robots_allow(url, target):
+        if check_robots and self.policy.respect_robots and not await self._robots_allow(url, target):
             raise FetchError(FetchFailure.ROBOTS, url, "disallowed by robots.txt")
 
     async def _get(
@@ -146,7 +162,7 @@ class Fetcher:
             # The time limit starts once a politeness slot is ours: queueing behind a host's other
             # requests is not the site being slow.
             async with (
-                self._politeness.slot(url),
+                self.politeness.slot(url),
                 self._in_flight,
                 asyncio.timeout(self.policy.total_timeout),
                 self._client(verify).stream("GET", url, headers=headers) as response,
@@ -162,17 +178,10 @@ class Fetcher:
             raise FetchError(
                 FetchFailure.TIMEOUT, url, f"no complete answer within {self.policy.total_timeout}s"
             ) from exc
-        except httpx.TimeoutException as exc:
-            raise FetchError(FetchFailure.TIMEOUT, url, type(exc).__name__) from exc
-        except httpx.RemoteProtocolError as exc:
-            # A peer closing before any response is a connection failure; closing mid-body is truncation.
-            failure = FetchFailure.TRUNCATED if "message body" in str(exc) else FetchFailure.CONNECTION
-            raise FetchError(failure, url, str(exc) or "connection closed mid-response") from exc
-        except httpx.ConnectError as exc:
-            failure = FetchFailure.TLS if _caused_by_tls(exc) else FetchFailure.CONNECTION
-            raise FetchError(failure, url, str(exc) or type(exc).__name__) from exc
+        except AddressError as exc:
+            raise FetchError(exc.failure, url, exc.detail) from exc
         except httpx.TransportError as exc:
-            raise FetchError(FetchFailure.CONNECTION, url, str(exc) or type(exc).__name__) from exc
+            raise transport_error(exc, url) from exc
         return Fetched(
             url=url,
             final_url=url,
@@ -187,41 +196,28 @@ class Fetcher:
 
     async def _read_capped(self, response: httpx.Response, url: str, max_bytes: int | None) -> bytes:
         limit = min(self.policy.max_body_bytes, max_bytes or self.policy.max_body_bytes)
-        declared = response.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > limit:
+        length = response.headers.get("content-length")
+        declared = int(length) if length and length.isdigit() else None
+        if declared is not None and declared > limit:
             raise FetchError(FetchFailure.TOO_LARGE, url, f"declared {declared} bytes, over the limit of {limit}")
-        body = bytearray()
-        async for chunk in response.aiter_bytes():  # decoded: a gzip bomb counts at its inflated size
-            body += chunk
-            if len(body) > limit:
-                raise FetchError(FetchFailure.TOO_LARGE, url, f"more than {limit} bytes")
-        if (
-            declared
-            and declared.isdigit()
-            and len(body) < int(declared)
-            and not response.headers.get("content-encoding")
-        ):
-            raise FetchError(FetchFailure.TRUNCATED, url, f"{len(body)} of {declared} bytes")
-        return bytes(body)
+        return await read_body(response.aiter_raw(), url, response.headers.get("content-encoding"), limit, declared)
 
     async def _robots_allow(self, url: str, target: CrawlTarget) -> bool:
         parts = urlsplit(url)
-        key = f"{parts.scheme}://{parts.netloc}"
-        lock = self._robots_locks.setdefault(key, asyncio.Lock())
-        async with lock:
-            if key not in self._robots:
-                self._robots[key] = await self._load_robots(key, target)
-        parser = self._robots[key]
-        return parser is None or parser.can_fetch(self.policy.user_agent, url)
+
+        async def load(origin: str) -> RobotFileParser | None:
+            return await self._load_robots(origin, target)
+
+        return await self._robots.allows(f"{parts.scheme}://{parts.netloc}", url, self.policy.user_agent, load)
 
     async def _load_robots(self, origin: str, target: CrawlTarget) -> RobotFileParser | None:
-        """robots.txt of an origin; None (everything allowed) when it is absent or unreadable."""
+        """robots.txt of an origin; None (everything allowed) when it is absent; raises when the
+        site is unreachable or answers 5xx, which disallows everything (RFC 9309)."""
+        url = f"{origin}/robots.txt"
         try:
-            response = await self._get_verified(f"{origin}/robots.txt", {}, verify=not target.allow_insecure_tls)
-        except FetchError:
-            return None
-        if not isinstance(response, Fetched) or response.content is None:
-            return None
-        parser = RobotFileParser()
-        parser.parse(response.content.decode("utf-8", errors="replace").splitlines())
-        return parser
+            fetched = await self._fetch_following_redirects(url, target, None, None, check_robots=False)
+        except FetchError as error:
+            if error.failure in _ROBOTS_UNAVAILABLE or (error.status is not None and error.status < 500):
+                return None
+            raise
+        return robots.parse(fetched.content) if fetched.content is not None else None

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date, datetime
+from ipaddress import IPv4Network, IPv6Network
 
 from dwatch.reports.model import DateEvidence
 from dwatch.reports.retrieval import FetchFailure, Outcome
@@ -57,8 +59,20 @@ class FetchPolicy(_Model):
     retries: int = Field(default=2, ge=0, description="extra attempts for retryable failures")
     retry_backoff: float = 1.0
     respect_robots: bool = True
-    allow_private_addresses: bool = Field(default=False, description="loopback/private/link-local; tests and demo only")
+    allow_private_addresses: bool = Field(
+        default=False, description="every non-public address (loopback, private, link-local); tests and demo only"
+    )
+    allowed_networks: list[IPv4Network | IPv6Network] = Field(
+        default_factory=list, description="non-public networks the crawler may still reach (an intranet mirror, tests)"
+    )
+    robots_ttl: float = Field(default=24 * 3600.0, gt=0, description="seconds a robots.txt answer is kept (RFC 9309)")
     max_listing_pages: int = 10
+
+    @field_validator("allowed_networks", mode="before")
+    @classmethod
+    def _json_from_environment(cls, value: object) -> object:
+        # Environment variables are text: lists come as JSON, as in the other settings.
+        return json.loads(value) if isinstance(value, str) else value
 
 
 class Conditional(_Model):
@@ -102,8 +116,9 @@ class Discovery(_Model):
     agency_id: str
     year: int
     outcome: Outcome
-    reason: str = Field(default="", description="why missing/unreachable, for the people reading the alert")
+    reason: str = Field(default="", description="why missing/unreachable, for the people reading the alert (zh-CN)")
     failure: FetchFailure | None = None
+    failure_detail: str = Field(default="", description="the technical detail of the failure, for ops (English)")
     detail_url: str | None = None
     document: Fetched | None = None
     document_title: str | None = None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,14 +20,16 @@ from dwatch.crawlers.discover import discover
 from dwatch.crawlers.errors import FetchError
 from dwatch.crawlers.fetch import Fetcher
 from dwatch.crawlers.models import Conditional, CrawlTarget, Discovery, Fetched, FetchPolicy, SiteSelectors
-from dwatch.reports.parsers.images import report_images
+from dwatch.crawlers.politeness import HostLimits, host_key
+from dwatch.crawlers.safety import host_allowed
+from dwatch.reports.parsers.images import MAX_OFF_HOST_BYTES, is_image, off_host_images, report_images
 from dwatch.reports.publication import publication_date
-from dwatch.reports.retrieval import Outcome
+from dwatch.reports.retrieval import FetchFailure, Outcome
 from dwatch.store.database import Store
 from dwatch.store.documents import FetchedDocument, found_at, record_fetch, with_bytes
 from dwatch.store.images import document_images, record_image
 from dwatch.store.registry.models import AgencyRow
-from dwatch.store.registry.service import agency_row
+from dwatch.store.registry.service import UnreadableAgencyError, host_limits, read_agencies
 from dwatch.store.tables import Agency, Document
 from dwatch.workflows.models import CrawlResult
 
@@ -45,15 +48,54 @@ def crawl_target(agency: AgencyRow) -> CrawlTarget:
 
 
 def load_agencies(session: Session, agency_ids: list[str] | None) -> list[AgencyRow]:
-    """Active agencies, all of them or those named (unknown ids raise KeyError, listed)."""
+    """Active agencies, all of them or those named (unknown ids raise KeyError, listed). A stored row
+    that no longer validates is skipped and logged among all agencies; named, it raises
+    UnreadableAgencyError."""
     query = select(Agency).where(Agency.active.is_(True)).order_by(Agency.id)
     if agency_ids:
         query = select(Agency).where(Agency.id.in_(agency_ids)).order_by(Agency.id)
-    agencies = [agency_row(a) for a in session.scalars(query)]
+    agencies, unreadable = read_agencies(session, query)
+    if agency_ids and unreadable:
+        raise UnreadableAgencyError(unreadable[0])
     unknown = sorted(set(agency_ids or ()) - {a.id for a in agencies})
     if unknown:
         raise KeyError(unknown)
     return agencies
+
+
+def host_limits_of(session: Session, agency: AgencyRow) -> dict[str, HostLimits | None]:
+    """Politeness of each host of the agency's URLs: the registry's own for the host, or None for the
+    defaults (so a host whose registry entry changed back to them returns to them)."""
+    hosts = {host_key(str(url)) for url in [agency.base_url, *agency.listing_urls]}
+    own = host_limits(session, hosts)
+    return {host: HostLimits(own[host].concurrency, own[host].interval) if host in own else None for host in hosts}
+
+
+def host_paced(agencies: list[tuple[str, str]], intervals: dict[str, float], default: float) -> list[str]:
+    """Agency ids (with their hosts) in the order a sweep should start them: each agency at the moment
+    its host would reach it at its polite pace (its rank among the host's agencies × the host's
+    interval), hosts taking turns at equal moments. A window of agencies in progress then spreads over
+    the hosts in proportion to how fast each may be crawled: a portal with 300 agencies gets its
+    share, not the whole window, and the hosts with few agencies are not queued behind it."""
+    by_host: dict[str, list[str]] = {}
+    for agency_id, host in agencies:
+        by_host.setdefault(host, []).append(agency_id)
+    turns = []
+    for host, ids in by_host.items():
+        pace = intervals.get(host, default)
+        turns += [(rank * pace, rank, host, agency_id) for rank, agency_id in enumerate(sorted(ids))]
+    return [turn[3] for turn in sorted(turns)]
+
+
+def first_host(listing_urls: object) -> str:
+    """The host of an agency's first listing URL as stored (never raises: a bad row is reported where
+    it is read, not where a sweep orders its agencies)."""
+    if isinstance(listing_urls, list) and listing_urls and isinstance(listing_urls[0], str):
+        try:
+            return host_key(listing_urls[0])
+        except ValueError:
+            pass
+    return ""
 
 
 def known_validators(session: Session, agency_id: str, year: int) -> dict[str, Conditional]:
@@ -78,6 +120,7 @@ def summarize(discovery: Discovery) -> CrawlResult:
         outcome=discovery.outcome,
         reason=discovery.reason,
         failure=discovery.failure,
+        failure_detail=discovery.failure_detail,
         document_url=document.url if document else None,
         sha256=document.sha256 if document else None,
         published=discovery.publication_date,
@@ -137,13 +180,17 @@ def archive(store: Store, discovery: Discovery) -> CrawlResult:
 
 
 async def crawl_agency(store: Store, agency: AgencyRow, year: int, fetcher: Fetcher) -> CrawlResult:
-    """Discover the agency's report for `year` (conditionally, see `known_validators`) and archive it."""
+    """Discover the agency's report for `year` (conditionally, see `known_validators`) and archive it,
+    at the politeness the registry sets for its hosts."""
 
-    def known() -> dict[str, Conditional]:
+    def known() -> tuple[dict[str, Conditional], dict[str, HostLimits | None]]:
         with store.session() as session:
-            return known_validators(session, agency.id, year)
+            return known_validators(session, agency.id, year), host_limits_of(session, agency)
 
-    discovery = await discover(crawl_target(agency), year, fetcher, await asyncio.to_thread(known))
+    validators, limits = await asyncio.to_thread(known)
+    for host, own in limits.items():
+        fetcher.politeness.configure(host, own)
+    discovery = await discover(crawl_target(agency), year, fetcher, validators)
     result = await asyncio.to_thread(archive, store, discovery)
     await fetch_images(store, agency, result, fetcher)
     return result
@@ -170,26 +217,38 @@ async def fetch_images(store: Store, agency: AgencyRow, result: CrawlResult, fet
 
     document_id, urls = await asyncio.to_thread(pending)
     target = crawl_target(agency)
+    off_host = off_host_images(urls, lambda url: host_allowed(url, target.allowed_hosts))
 
     async def one(url: str) -> tuple[str, Fetched | FetchError]:
         try:
-            return url, await fetcher.fetch(url, target, max_bytes=MAX_IMAGE_BYTES)
+            if url not in off_host:
+                return url, await fetcher.fetch(url, target, max_bytes=MAX_IMAGE_BYTES)
+            # An image host of its own (a CDN): that host only, a tighter cap, and an image or nothing.
+            own = target.model_copy(update={"allowed_hosts": [urlsplit(url).netloc.rpartition("@")[2]]})
+            fetched = await fetcher.fetch(url, own, max_bytes=MAX_OFF_HOST_BYTES)
+            if fetched.content is not None and not is_image(fetched.content):
+                raise FetchError(FetchFailure.HOST_NOT_ALLOWED, url, "off-host response is not an image")
+            return url, fetched
         except FetchError as error:
             return url, error
 
     outcomes = await asyncio.gather(*(one(url) for url in urls))
     if outcomes:
-        await asyncio.to_thread(_record_images, store, document_id, outcomes)
+        await asyncio.to_thread(_record_images, store, document_id, outcomes, set(off_host))
 
 
-def _record_images(store: Store, document_id: int, outcomes: list[tuple[str, Fetched | FetchError]]) -> None:
+def _record_images(
+    store: Store, document_id: int, outcomes: list[tuple[str, Fetched | FetchError]], off_host: set[str]
+) -> None:
     with store.session() as session:
         for url, outcome in outcomes:
             if isinstance(outcome, FetchError):
                 failure, detail = outcome.failure.value, outcome.detail
                 record_image(session, document_id, url, datetime.now(UTC), failure=failure, detail=detail)
             elif outcome.content is not None:
-                record_image(session, document_id, url, outcome.fetched_at, sha256=store.blobs.put(outcome.content))
+                origin = f"off-host image from {urlsplit(url).hostname}" if url in off_host else None
+                sha256 = store.blobs.put(outcome.content)
+                record_image(session, document_id, url, outcome.fetched_at, sha256=sha256, detail=origin)
 
 
 async def crawl(

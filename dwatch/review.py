@@ -2,6 +2,10 @@
 
 The compliance status is what supervisors sort by: missing / unreachable come from the crawl,
 unparseable from the parser, late / defective / needs_review / compliant from the findings.
+
+The document is parsed in a process of its own under the parse budget (`parsers.budget`): a document
+over it is a report with nothing read and rule PARSE-LIMIT's finding, so the review still ends, in
+needs_review (or late), and is not retried.
 """
 
 from __future__ import annotations
@@ -19,7 +23,9 @@ from dwatch.reports.checks.findings import CheckContext, Finding, Severity
 from dwatch.reports.checks.readability import NEEDS_REVIEW_RULES
 from dwatch.reports.compliance import ComplianceStatus, report_deadline
 from dwatch.reports.model import AnnualReport, DateSource
-from dwatch.reports.parsers import ParseError, parse_document, sniff
+from dwatch.reports.parsers import ParseError, sniff
+from dwatch.reports.parsers.budget import parse_within_budget
+from dwatch.reports.parsers.limits import DEFAULT_LIMITS, ParseLimits
 from dwatch.reports.retrieval import Outcome
 from dwatch.store.database import Store
 from dwatch.store.documents import with_bytes
@@ -88,7 +94,13 @@ def _context(session: Session, agency: AgencyRow, year: int, document: Document,
 
 
 def review_document(
-    store: Store, agency: AgencyRow, year: int, document_id: int, *, insecure_tls: bool = False
+    store: Store,
+    agency: AgencyRow,
+    year: int,
+    document_id: int,
+    *,
+    insecure_tls: bool = False,
+    limits: ParseLimits = DEFAULT_LIMITS,
 ) -> Review:
     with store.session() as session:
         document = session.get(Document, document_id)
@@ -102,7 +114,9 @@ def review_document(
             try:
                 # An <img> table is read from the image archived with the document (never fetched here).
                 images = image_source(session, store.blobs, document)
-                report = parse_document(data, document.final_url, content_type=document.media_type, images=images)
+                report = parse_within_budget(
+                    data, document.final_url, content_type=document.media_type, limits=limits, images=images
+                )
             except ParseError as exc:
                 span.set_attribute("outcome", "unparseable")
                 return Review(

@@ -15,7 +15,11 @@ from rich.markup import escape
 # C0 controls except tab and newline, DEL, C1 controls (incl. the 8-bit CSI), and the bidi embeddings,
 # overrides and isolates. A whole ESC/OSC/CSI sequence goes, not only its ESC byte, so no
 # "]0;title" debris is left behind.
-_ESCAPE_SEQUENCE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
+_ESCAPE_SEQUENCE = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"  # CSI, 7- and 8-bit
+    r"|(?:\x1b\]|\x9d)[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"  # OSC up to its terminator
+    r"|\x1b[ -/]*[0-~]"  # every other escape sequence (ESC c, ESC ( B, …)
+)
 _UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 

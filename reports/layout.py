@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from dwatch.reports.model import Artifact, DateEvidence, Diagnostic, TitleSource
+from dwatch.reports.model import Artifact, CellCrop, DateEvidence, Diagnostic, TitleSource
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +21,7 @@ class Fragment:
     x0: float | None = None  # left and right edge on the page, for grid=False lines
     x1: float | None = None
     confidence: float | None = None  # read by OCR from an image: the recogniser's confidence, 0-1
+    crop: CellCrop | None = None  # … and where in the image
 
     @property
     def x_center(self) -> float | None:

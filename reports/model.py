@@ -37,6 +37,16 @@ class Location(_Model):
     column: str | None = None
 
 
+class CellCrop(_Model):
+    """Where an OCR'd cell is in its image, so that a person can see what was read."""
+
+    image: str | None = Field(default=None, description="the <img src> the cell was read from (an HTML report)")
+    page: int | None = Field(default=None, description="the scanned PDF page the cell was read from (1-based)")
+    dpi: int | None = Field(default=None, description="the resolution the PDF page was rendered at")
+    angle: float = Field(default=0.0, description="degrees the image was turned upright before the box was taken")
+    box: tuple[int, int, int, int] = Field(description="left, top, right, bottom in pixels of the upright image")
+
+
 class Cell(_Model):
     column: str
     raw: str
@@ -45,6 +55,7 @@ class Cell(_Model):
     approx_value: float | None = Field(default=None, description="interpreted value of an approximation")
     ocr: bool = Field(default=False, description="read by OCR from an image (a scanned page, an <img> table)")
     confidence: float | None = Field(default=None, description="the OCR recogniser's confidence (0-1) when `ocr`")
+    crop: CellCrop | None = Field(default=None, description="where in its image the cell was read, when `ocr`")
     location: Location = Field(default_factory=Location)
 
 

@@ -65,8 +65,12 @@ class Farm:
             agency_id=agency.agency_id,
             name=agency.name,
             listing_urls=[self.app.listing_url(agency, self.port)],
-            allowed_hosts=[agency.address],
+            allowed_hosts=[self.host(agency)],
         )
+
+    def host(self, agency: FarmAgency) -> str:
+        """The agency's host with the farm's port, as the registry names it."""
+        return f"{agency.address}:{self.port}"
 
     def targets(self) -> list[CrawlTarget]:
         return [self.target(a) for a in self.agencies]
@@ -87,7 +91,7 @@ class Farm:
                     "supervisor": supervisor_id,
                     "base_url": f"http://{a.address}:{self.port}/",
                     "listing_urls": [self.app.listing_url(a, self.port)],
-                    "allowed_hosts": [a.address],
+                    "allowed_hosts": [self.host(a)],
                 }
                 for a in self.agencies
             ],

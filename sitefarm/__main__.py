@@ -1,4 +1,5 @@
-"""Serve a farm in the foreground: `python -m dwatch.demo.sitefarm --agencies 1000 --year 2024 [--latency 0.05]`.
+"""Serve a farm in the foreground: `python -m dwatch.demo.sitefarm --agencies 1000 --year 2024 [--latency 0.05]
+[--hosts 20 --busiest 300]` (with --hosts the agencies share that many hosts, --busiest of them on one).
 
 Prints one line `ready PORT` once every site listens (and, with --prerender, every document is
 rendered), then serves until interrupted (SIGTERM or SIGINT); `--stats` then records per host the
@@ -23,11 +24,14 @@ def main() -> None:
     parser.add_argument("--year", type=int, default=2024)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every response")
+    parser.add_argument("--hosts", type=int, help="agencies share this many hosts (default: one host each)")
+    parser.add_argument("--busiest", type=int, default=0, help="with --hosts: agencies on the busiest host")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--prerender", action="store_true", help="render every report before announcing ready")
     parser.add_argument("--stats", type=Path, help="on exit, write what each host saw (JSON): requests, politeness")
     args = parser.parse_args()
-    farm = Farm(plan(args.agencies, args.year, args.seed), args.year, args.seed, args.latency)
+    agencies = plan(args.agencies, args.year, args.seed, hosts=args.hosts, busiest=args.busiest)
+    farm = Farm(agencies, args.year, args.seed, args.latency)
     if args.prerender:
         farm.prerender()
     farm.start(args.port)

@@ -28,12 +28,12 @@ def listing_path(agency: FarmAgency, page: int) -> str:
         case Family.TRS:
             return f"{c}/xxgk/xxgknb/index.html" if page == 0 else f"{c}/xxgk/xxgknb/index_{page}.html"
         case Family.HANWEB:
-            return "/col/col1229/index.html" + ("" if page == 0 else f"?uid=4&pageNum={page + 1}")
+            return f"{c}/col/col1229/index.html" + ("" if page == 0 else f"?uid=4&pageNum={page + 1}")
         case Family.VSB:
-            return "/xxgk/nb.htm" if page == 0 else f"/xxgk/nb/{page + 1}.htm"
+            return f"{c}/xxgk/nb.htm" if page == 0 else f"{c}/xxgk/nb/{page + 1}.htm"
         case Family.JIYUE:
             return f"{c}/zfxxgkgzndbg/index.html" if page == 0 else f"{c}/zfxxgkgzndbg/index_{page + 1}.html"
-    return "/nianbao/" if page == 0 else f"/nianbao/?page={page + 1}"
+    return f"{c}/nianbao/" if page == 0 else f"{c}/nianbao/?page={page + 1}"
 
 
 def detail_path(agency: FarmAgency, entry: Entry) -> str:
@@ -42,12 +42,12 @@ def detail_path(agency: FarmAgency, entry: Entry) -> str:
         case Family.TRS:
             return f"{agency.column}/xxgk/xxgknb/{d:%Y%m}/t{d:%Y%m%d}_{n}.html"
         case Family.HANWEB:
-            return f"/art/{d.year}/{d.month}/{d.day}/art_1229_{n}.html"
+            return f"{agency.column}/art/{d.year}/{d.month}/{d.day}/art_1229_{n}.html"
         case Family.VSB:
-            return f"/info/1050/{n}.htm"
+            return f"{agency.column}/info/1050/{n}.htm"
         case Family.JIYUE:
             return f"{agency.column}/zfxxgkgzndbg/content/post_{n}.html"
-    return f"/nianbao/{n}.html"
+    return f"{agency.column}/nianbao/{n}.html"
 
 
 def attachment_path(agency: FarmAgency, entry: Entry, suffix: str) -> str:

@@ -128,8 +128,29 @@ def _address(host_index: int) -> str:
     return f"127.77.{host_index // 250}.{host_index % 250 + 1}"
 
 
-def plan(count: int, year: int, seed: int = 0, scenarios: list[Scenario] | None = None) -> list[FarmAgency]:
-    """`count` agencies; with `scenarios`, agency i gets scenarios[i % len(scenarios)] (for targeted tests)."""
+def _host_index(i: int, family: Family, hosts: int | None, busiest: int) -> int:
+    if hosts is None:
+        # A host per agency, but the 集约化 family's agencies share one per JIYUE_GROUP.
+        return 1000 + i // JIYUE_GROUP if family is Family.JIYUE else i
+    if i < busiest or hosts == 1:
+        return 0
+    return 1 + (i - busiest) % (hosts - 1) if busiest else i % hosts
+
+
+def plan(
+    count: int,
+    year: int,
+    seed: int = 0,
+    scenarios: list[Scenario] | None = None,
+    *,
+    hosts: int | None = None,
+    busiest: int = 0,
+) -> list[FarmAgency]:
+    """`count` agencies; with `scenarios`, agency i gets scenarios[i % len(scenarios)] (for targeted tests).
+
+    With `hosts`, the agencies share that many hosts, as a city's departments publish on the city's
+    portal (every family then keeps its pages under the agency's own column): the first `busiest`
+    agencies on one host, the rest spread evenly over the others (0: all spread evenly)."""
     rng = random.Random(seed)
     pool = [s for s, weight in _MIX for _ in range(weight)]
     agencies = []
@@ -140,7 +161,7 @@ def plan(count: int, year: int, seed: int = 0, scenarios: list[Scenario] | None 
         scenario = scenarios[i % len(scenarios)] if scenarios else rng.choice(pool)
         deadline = date(year + 1, 3, 31) if kind == "government" else date(year + 1, 1, 31)
         offset = rng.randint(5, 40) if scenario is Scenario.LATE else -rng.randint(0, 25)
-        host_index = 1000 + i // JIYUE_GROUP if family is Family.JIYUE else i
+        shared = hosts is not None or family is Family.JIYUE
         agencies.append(
             FarmAgency(
                 index=i,
@@ -152,8 +173,8 @@ def plan(count: int, year: int, seed: int = 0, scenarios: list[Scenario] | None 
                 encoding="gbk" if family in (Family.TRS, Family.GENERIC) and i % 2 == 0 else "utf-8",
                 doc_format=_doc_format(rng, scenario),
                 scenario=scenario,
-                address=_address(host_index),
-                column=f"/a{i:05d}" if family is Family.JIYUE else "",
+                address=_address(_host_index(i, family, hosts, busiest)),
+                column=f"/a{i:05d}" if shared else "",
                 published=deadline + timedelta(days=offset),
                 listing_position=rng.randrange(10),
             )

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+from bomb_support import docx_with_xml
 from corpus import CORPUS
 from typer.testing import CliRunner
 
@@ -112,3 +114,11 @@ def test_sarif_output() -> None:
 def test_unreadable_input_exits_two(tmp_path) -> None:  # type: ignore[no-untyped-def]
     assert runner.invoke(app, ["check", str(tmp_path / "absent.pdf")]).exit_code == 2
     assert runner.invoke(app, ["check", GANZHOU, "--published", "yesterday"]).exit_code == 2
+
+
+def test_a_document_over_the_parse_budget_is_a_parse_limit_finding_not_a_crash(tmp_path: Path) -> None:
+    bomb = tmp_path / "huge.docx"
+    bomb.write_bytes(docx_with_xml(40 << 20))
+    result = runner.invoke(app, ["check", str(bomb), "--format", "json"])
+    data = json.loads(result.output)
+    assert [f["rule_id"] for f in data["findings"] if f["rule_id"].startswith(("PARSE-", "STR-"))] == ["PARSE-LIMIT"]

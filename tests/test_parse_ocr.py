@@ -186,3 +186,28 @@ def test_dwatch_parse_reads_an_img_table_beside_the_file(
     parsed = json.loads(result.stdout)
     cells = [c for row in parsed["table3"]["rows"] for c in row["cells"]]
     assert cells and all(c["ocr"] and 0 < c["confidence"] <= 1 for c in cells)
+
+
+def test_a_letter_in_a_number_cell_needs_verification_not_a_value(busy: SyntheticReport) -> None:
+    """A number column takes digits and the number parser's forms only: a cell read as a letter (here a
+    printed "B" where a figure stands) is a doubt for a person (待人工核对), never a value or an error."""
+    from dwatch.reports.ocr.grid import find_tables
+    from PIL import ImageDraw, ImageFont
+
+    image = table_images(busy)["table3"]
+    box = find_tables(image)[0].rows()[3][3].box  # row 一, third figure (as in the blurred-digit test)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle(box, fill=255)
+    left, top, right, bottom = box
+    draw.text(((left + right) // 2, (top + bottom) // 2), "B", fill=0, font=ImageFont.load_default(22), anchor="mm")
+    src = "data:image/png;base64," + base64.b64encode(png(image)).decode()
+    report = parse_document(_with_image(busy, 1, src), "letter.html")
+    row = report.table3.row("R01")
+    assert row is not None
+    cell = row.cells[2]
+    assert cell.ocr and cell.value is None and cell.raw, cell
+    assert cell.confidence is not None and cell.confidence < MIN_CONFIDENCE
+    assert cell.crop is not None and cell.crop.box == box
+    findings = run_checks(report, context=CONTEXT)
+    assert [f.message_en for f in findings if f.severity is Severity.ERROR] == []
+    assert status_of(findings) is ComplianceStatus.NEEDS_REVIEW

@@ -18,6 +18,7 @@ from temporalio.exceptions import ActivityError, ApplicationError, FailureError
 
 with workflow.unsafe.imports_passed_through():
     from dwatch.reports.compliance import CHINA, ComplianceStatus, latest_due_year
+    from dwatch.reports.parsers.limits import DEFAULT_LIMITS
     from dwatch.workflows.models import (
         AGENCY_ID,
         AGENCY_INFO,
@@ -58,7 +59,12 @@ with workflow.unsafe.imports_passed_through():
 
 # The crawler bounds each request itself; the activity timeout only catches a lost worker.
 _CRAWL = {"start_to_close_timeout": timedelta(minutes=5), "retry_policy": RetryPolicy(maximum_attempts=5)}
-_REVIEW = {"start_to_close_timeout": timedelta(minutes=5), "retry_policy": RetryPolicy(maximum_attempts=5)}
+# The parse budget (which grows with the pages, to a cap) bounds a hostile document and makes it a
+# PARSE-LIMIT finding; this timeout, above the cap, only catches a lost worker.
+_REVIEW = {
+    "start_to_close_timeout": timedelta(seconds=DEFAULT_LIMITS.wall_seconds_cap) + timedelta(minutes=5),
+    "retry_policy": RetryPolicy(maximum_attempts=5),
+}
 _ALERT = {
     "start_to_close_timeout": timedelta(minutes=5),
     "retry_policy": RetryPolicy(maximum_interval=timedelta(minutes=5)),
@@ -67,6 +73,10 @@ _ALERT = {
 Work = Literal["crawl", "recheck"]
 # Runs recorded before it did not list the sweeps they joined in their memo.
 SWEEPS_MEMO_PATCH = "sweeps-memo"
+# Runs recorded before it alerted through a regular activity. The alert runs beside the workflow
+# anyway (the workflows' queue): as a local activity it saves a task round trip through the server
+# per agency, and its result (messages sent) is still in the history; each delivery is in the store.
+LOCAL_ALERT_PATCH = "local-alert"
 
 
 @workflow.defn
@@ -75,6 +85,7 @@ class AgencyReport:
     def __init__(self, input: AgencyReportInput) -> None:
         self._input = input
         self._store = StoreCalls(input.heartbeat)  # asks its patch now, at the start of the run
+        self._local_alert = workflow.patched(LOCAL_ALERT_PATCH)  # here too, for the same reason
         self._state = AgencyReportState(agency_id=input.agency_id, year=input.year)
         self._sweeps = [input.sweep_id] if input.sweep_id else []
         self._joined = set(self._sweeps)  # every sweep this run reports (or reported) to
@@ -147,16 +158,17 @@ class AgencyReport:
         review = review.model_copy(update={"previous_status": self._state.status})
         self._state.phase = "alerting"
         info = workflow.info()
-        self._state.alerts_sent += await ALERT.execute(
-            AlertRequest(
-                agency_id=key.agency_id,
-                year=key.year,
-                run_pk=self._run_pk,
-                review=review,
-                key_prefix=f"{info.workflow_id}/{info.run_id}/{self._state.passes + 1}",
-            ),
-            **self._options(_ALERT),
+        alert = AlertRequest(
+            agency_id=key.agency_id,
+            year=key.year,
+            run_pk=self._run_pk,
+            review=review,
+            key_prefix=f"{info.workflow_id}/{info.run_id}/{self._state.passes + 1}",
         )
+        if self._local_alert:
+            self._state.alerts_sent += await ALERT.execute_local(alert, **_ALERT)
+        else:
+            self._state.alerts_sent += await ALERT.execute(alert, **self._options(_ALERT))
         self._state = self._state.model_copy(
             update={
                 "status": review.status,

@@ -54,6 +54,7 @@ class CrawlResult(_Model):
     outcome: Outcome
     reason: str = ""
     failure: FetchFailure | None = None
+    failure_detail: str = Field(default="", description="the failure's technical detail, for ops (English)")
     document_url: str | None = None
     sha256: str | None = None
     version: int | None = None
@@ -258,6 +259,7 @@ class PageRequest(_Model):
     scope: SweepScope
     after: str | None = None
     limit: int
+    paced: bool = Field(default=False, description="host-paced order (`dwatch.crawling.host_paced`), else by id")
 
 
 class StartReportsRequest(_Model):
@@ -283,6 +285,7 @@ class SweepCarry(_Model):
     by_status: dict[str, int] = Field(default_factory=dict)
     failed: int = 0
     runs: int = 1
+    paced: bool = Field(default=False, description="the sweep pages its agencies host-paced (False: by id)")
 
 
 class SweepInput(_Model):

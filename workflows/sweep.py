@@ -1,5 +1,8 @@
 """DeadlineSweep(year, scope): check every agency in scope, a bounded sliding window at a time.
 
+Agencies are taken host-paced (`dwatch.crawling.host_paced`): the window spreads over the hosts in
+proportion to their polite pace, so agencies sharing one portal never hold the whole window.
+
 One child AgencyReport per agency, id `report/{agency}/{year}`, abandoned on close so a report that
 is still being polled outlives the run that started it. Children signal `agency_done` when their
 first check is finished; the sweep continues as new every `per_run` agencies, carrying only its
@@ -43,6 +46,8 @@ with workflow.unsafe.imports_passed_through():
     from dwatch.workflows.store_calls import StoreCalls
 
 START_BY_ACTIVITY_PATCH = "start-reports-by-activity"
+# Sweeps started before it paged their agencies by id; the order must not change within a sweep.
+HOST_PACED_PATCH = "host-paced-pages"
 _START = {
     "start_to_close_timeout": timedelta(minutes=5),
     "retry_policy": RetryPolicy(maximum_interval=timedelta(seconds=30)),
@@ -72,6 +77,8 @@ class DeadlineSweep:
         # Patches are asked here, at the start of the run (see StoreCalls).
         self._store = StoreCalls(input.heartbeat, local=False)
         self._start_by_activity = workflow.patched(START_BY_ACTIVITY_PATCH)
+        if input.carry is None:
+            self._carry.paced = workflow.patched(HOST_PACED_PATCH)
         self._finished = False
         self._digest_sent = 0
 
@@ -94,9 +101,10 @@ class DeadlineSweep:
                     }
                 )
                 workflow.continue_as_new(input.model_copy(update={"carry": carry, "year": self._year}))
-            page = await self._store(
-                AGENCY_PAGE, PageRequest(scope=input.scope, after=self._carry.cursor, limit=input.page)
+            request = PageRequest(
+                scope=input.scope, after=self._carry.cursor, limit=input.page, paced=self._carry.paced
             )
+            page = await self._store(AGENCY_PAGE, request)
             if self._start_by_activity:
                 await self._start_batches(page)
             else:

@@ -8,28 +8,34 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import case, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dwatch.alerts.messages import SafeUrl, safe_url
 from dwatch.config import Settings
+from dwatch.labels import COMPLIANCE_STATUS_ZH, SEVERITY_ZH
 from dwatch.links import dashboard_url, dossier_url
+from dwatch.reports.checks.findings import Severity
 from dwatch.reports.compliance import ComplianceStatus
+from dwatch.store.findings import severity_rank
 from dwatch.store.tables import Agency, AgencyStatus, Document, Finding, FindingStatus
 
-# Digest sections, in the order a supervisor acts on them; True: list each agency's findings.
-_SECTIONS: tuple[tuple[str, tuple[ComplianceStatus, ...], bool], ...] = (
-    ("未发布", (ComplianceStatus.MISSING,), True),
-    ("逾期发布", (ComplianceStatus.LATE,), True),
-    ("存在错误", (ComplianceStatus.DEFECTIVE,), True),
-    ("无法核查", (ComplianceStatus.UNREACHABLE, ComplianceStatus.UNPARSEABLE), True),
-    ("待人工核对", (ComplianceStatus.NEEDS_REVIEW,), True),
-    ("合格", (ComplianceStatus.COMPLIANT,), False),
+# Digest sections (one per status, named as everywhere else), in the order a supervisor acts on them;
+# True: list each agency's findings.
+_SECTIONS: tuple[tuple[ComplianceStatus, bool], ...] = (
+    (ComplianceStatus.MISSING, True),
+    (ComplianceStatus.LATE, True),
+    (ComplianceStatus.DEFECTIVE, True),
+    (ComplianceStatus.UNREACHABLE, True),
+    (ComplianceStatus.UNPARSEABLE, True),
+    (ComplianceStatus.NEEDS_REVIEW, True),
+    (ComplianceStatus.COMPLIANT, False),
 )
 
 
 @dataclass(frozen=True)
 class FindingLine:
+    severity: str  # its zh-CN name
     message: str
     evidence: str
 
@@ -46,6 +52,7 @@ class AgencyLine:
     findings: list[FindingLine] = field(default_factory=list)
     fingerprints: list[str] = field(default_factory=list)
     finding_ids: list[int] = field(default_factory=list)
+    errors: int = 0  # open error-level findings: the digest lists the worst agencies first
 
 
 @dataclass(frozen=True)
@@ -119,7 +126,7 @@ def agency_line(
     query = query.where(Finding.severity.in_(("error",) if errors_only else ("error", "warning")))
     if check_run_id is not None:
         query = query.where(Finding.last_check_run_id == check_run_id)
-    rows = list(session.scalars(query.order_by(case((Finding.severity == "error", 0), else_=1), Finding.rule_id)))
+    rows = list(session.scalars(query.order_by(severity_rank(), Finding.rule_id)))
     return AgencyLine(
         id=agency.id,
         name=agency.name,
@@ -128,9 +135,13 @@ def agency_line(
         detail=status.detail if status and not rows else "",
         dashboard=dashboard_link(settings, agency.id, year),
         source=safe_url(document.final_url) if document else None,
-        findings=[FindingLine(message=r.message_zh, evidence=r.evidence) for r in rows[: settings.alerts.top_findings]],
+        findings=[
+            FindingLine(severity=SEVERITY_ZH.get(r.severity, r.severity), message=r.message_zh, evidence=r.evidence)
+            for r in rows[: settings.alerts.top_findings]
+        ],
         fingerprints=sorted(r.fingerprint for r in rows),
         finding_ids=[r.id for r in rows],
+        errors=sum(r.severity == Severity.ERROR.value for r in rows),
     )
 
 
@@ -142,10 +153,16 @@ def digest_context(
     sweep_id: str,
     agencies: list[Agency],
 ) -> DigestContext:
-    lines = [agency_line(session, settings, a, year) for a in agencies]
+    # Within a section: the agencies with the most errors first, then the most findings.
+    lines = sorted(
+        (agency_line(session, settings, a, year) for a in agencies),
+        key=lambda line: (-line.errors, -len(line.finding_ids), line.id),
+    )
     sections = [
-        Section(title=title, agencies=[a for a in lines if a.status in statuses], detailed=detailed)
-        for title, statuses, detailed in _SECTIONS
+        Section(
+            title=COMPLIANCE_STATUS_ZH[status], agencies=[a for a in lines if a.status is status], detailed=detailed
+        )
+        for status, detailed in _SECTIONS
     ]
     return DigestContext(
         supervisor=supervisor,

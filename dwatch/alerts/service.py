@@ -41,6 +41,7 @@ from dwatch.store.database import Store
 from dwatch.store.registry.models import AgencyRow, SupervisorRow
 from dwatch.store.status import statuses
 from dwatch.store.tables import Agency, AgencyStatus, Finding
+from dwatch.timefmt import local_minute
 from dwatch.workflows.models import Review
 
 log = logging.getLogger(__name__)
@@ -176,13 +177,12 @@ def send_test(store: Store, settings: Settings, supervisor_id: str) -> list[Deli
     """A test message through every channel of the supervisor, whatever its tags (always sent)."""
     with store.session() as session:
         supervisor = _supervisor(session, settings, supervisor_id)
-    now = datetime.now(UTC).astimezone()
     message = Outgoing(
         supervisor=supervisor,
         kind=AlertKind.TEST,
         scope=AlertScope(kind=AlertKind.TEST, severity=AlertSeverity.INFO),
         key=f"test:{supervisor_id}:{uuid.uuid4().hex}",
-        context=TestContext(supervisor=supervisor.name, sent_at=f"{now:%Y-%m-%d %H:%M:%S}"),
+        context=TestContext(supervisor=supervisor.name, sent_at=local_minute(datetime.now(UTC))),
         every_target=True,
     )
     return dispatch(store, settings.alerts, [message])

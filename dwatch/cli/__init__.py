@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import typer
+from dwatch.cli.framework import Typer
 
-app = typer.Typer(
-    name="dwatch",
-    help="Disclosure Watch: supervision of 政府信息公开工作年度报告.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
+app = Typer(name="dwatch", pretty_exceptions_enable=False)
 
 
 @app.callback()
 def _root() -> None:
-    """Disclosure Watch: supervision of 政府信息公开工作年度报告."""
+    """Disclosure Watch：政府信息公开工作年度报告的监督工具。"""
 
 
 def _register() -> None:

@@ -9,15 +9,16 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from dwatch.cli import app
-from dwatch.cli.common import console, fail, load_report
+from dwatch.cli.common import SEVERITY_STYLE, console, fail, load_report, print_finding
+from dwatch.labels import SEVERITY_ZH
 from dwatch.reports.checks import CATALOGUE, CheckContext, Finding, Severity, run_checks
 from dwatch.reports.checks.engine import agency_kind_of
 from dwatch.reports.checks.sarif import to_sarif
 from dwatch.reports.compliance import KIND_ZH, ResolvedKind
 from dwatch.reports.model import AnnualReport
+from dwatch.untrusted import for_terminal
 
 
 class OutputFormat(StrEnum):
@@ -31,9 +32,6 @@ class AgencyKindOption(StrEnum):
     GOVERNMENT = "government"
 
 
-_HEADING = {Severity.ERROR: ("错误", "bold red"), Severity.WARNING: ("警告", "yellow"), Severity.INFO: ("提示", "cyan")}
-
-
 def _date(value: str | None, option: str) -> date | None:
     if value is None:
         return None
@@ -45,19 +43,22 @@ def _date(value: str | None, option: str) -> date | None:
 
 @app.command("check")
 def check_command(
-    file: Annotated[Path, typer.Argument(help="report file: PDF, DOCX, HTML or text", show_default=False)],
-    previous: Annotated[Path | None, typer.Option("--previous", help="the same agency's previous-year report")] = None,
-    published: Annotated[str | None, typer.Option("--published", help="publication date, YYYY-MM-DD")] = None,
-    deadline: Annotated[str | None, typer.Option("--deadline", help="a local deadline in force, YYYY-MM-DD")] = None,
+    file: Annotated[Path, typer.Argument(help="报告文件：PDF、DOCX、HTML 或纯文本", show_default=False)],
+    previous: Annotated[Path | None, typer.Option("--previous", help="同一机关上一年度的报告")] = None,
+    published: Annotated[str | None, typer.Option("--published", help="发布日期，YYYY-MM-DD")] = None,
+    deadline: Annotated[str | None, typer.Option("--deadline", help="当地现行的发布截止日期，YYYY-MM-DD")] = None,
     agency_kind: Annotated[
         AgencyKindOption | None,
         typer.Option(
-            "--agency-kind", help="the agency's kind; default: inferred from its name (deadlines then only warn)"
+            "--agency-kind",
+            help="机关类别：department 政府部门、government 人民政府；默认按机关名称推定（此时逾期只作警告）",
         ),
     ] = None,
-    output: Annotated[OutputFormat, typer.Option("--format", help="text, json or sarif")] = OutputFormat.TEXT,
+    output: Annotated[
+        OutputFormat, typer.Option("--format", help="输出格式：text 文本、json 或 sarif")
+    ] = OutputFormat.TEXT,
 ) -> None:
-    """Check an annual report against the rule catalogue; exit status 1 when there are errors."""
+    """按规则目录检查年度报告；发现错误时退出状态为 1。"""
     context_fields: dict[str, object] = {"published": _date(published, "--published")}
     context_fields["deadline"] = _date(deadline, "--deadline")
     if agency_kind is not None:
@@ -98,14 +99,6 @@ def _as_json(report: AnnualReport, findings: list[Finding], kind: ResolvedKind) 
     }
 
 
-def _where(finding: Finding) -> str:
-    loc = finding.location
-    parts = [loc.section, loc.table, loc.row, loc.column]
-    place = " › ".join(p for p in parts if p)
-    position = f"第{loc.page}页" if loc.page else f"第{loc.line}行" if loc.line else ""
-    return "，".join(p for p in (place, position) if p)
-
-
 _KIND_SOURCE_ZH = {
     "given": "指定",
     "inferred": "按机关名称推定，可用 --agency-kind 指定；逾期不计为错误",
@@ -114,22 +107,16 @@ _KIND_SOURCE_ZH = {
 
 
 def _print_text(report: AnnualReport, findings: list[Finding], kind: ResolvedKind) -> None:
-    console.print(f"[bold]{report.title or report.source.name}[/]　规则目录 {CATALOGUE.version}", highlight=False)
-    console.print(f"机关类别：{KIND_ZH[kind.kind]}（{_KIND_SOURCE_ZH[kind.source]}）", highlight=False)
+    title = for_terminal(report.title or report.source.name)
+    console.print(f"[bold]{title}[/]　规则目录 {CATALOGUE.version}", highlight=False, soft_wrap=True)
+    console.print(f"机关类别：{KIND_ZH[kind.kind]}（{_KIND_SOURCE_ZH[kind.source]}）", highlight=False, soft_wrap=True)
     for severity in Severity:
         group = [f for f in findings if f.severity is severity]
         if not group:
             continue
-        label, style = _HEADING[severity]
-        console.print(f"\n[{style}]{label}（{len(group)}）[/]", highlight=False)
-        for finding in group:
-            text = escape(finding.message_zh.removeprefix(f"{finding.rule_id} "))
-            console.print(f"  [{style}]{finding.rule_id}[/] {text}", highlight=False)
-            where = _where(finding)
-            if where:
-                console.print(f"      [dim]位置：{escape(where)}[/]", highlight=False)
-            if finding.evidence:
-                console.print(f"      [dim]原文：{escape(finding.evidence[:100])}[/]", highlight=False)
+        console.print(f"\n[{SEVERITY_STYLE[severity]}]{SEVERITY_ZH[severity]}（{len(group)}）[/]", highlight=False)
+        for f in group:
+            print_finding(f.severity, f.rule_id, f.message_zh, f.location, f.evidence)
     counts = _counts(findings)
     console.print(
         f"\n共 {counts['error']} 个错误，{counts['warning']} 个警告，{counts['info']} 个提示", highlight=False

@@ -8,34 +8,32 @@ from datetime import datetime
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table as RichTable
 
 from dwatch.cli import app
-from dwatch.cli.common import console, fail
+from dwatch.cli.common import console, fail, say
 from dwatch.cli.db import open_store
 from dwatch.config import Settings
 from dwatch.crawling import crawl, load_agencies
 from dwatch.reports.compliance import CHINA, latest_due_year
 from dwatch.workflows.models import CrawlResult
 
-_OUTCOME_ZH = {"found": "[green]已找到[/]", "missing": "[yellow]未发布[/]", "unreachable": "[red]无法访问[/]"}
+_OUTCOME_ZH = {"found": "已找到", "missing": "未发布", "unreachable": "无法访问"}
 
-AgencyIds = Annotated[list[str] | None, typer.Argument(help="agency ids; none means every active agency")]
-Year = Annotated[int | None, typer.Option("--year", help="report year (default: last year)")]
-AsJson = Annotated[bool, typer.Option("--json", help="print the results as JSON")]
+AgencyIds = Annotated[list[str] | None, typer.Argument(help="机关编号；不指定则为全部启用的机关")]
+Year = Annotated[int | None, typer.Option("--year", help="报告年度（默认：最近一个已到期的年度）")]
+AsJson = Annotated[bool, typer.Option("--json", help="以 JSON 输出结果")]
 
 
 @app.command("discover")
 def discover_command(agency: AgencyIds = None, year: Year = None, as_json: AsJson = False) -> None:
-    """Find each agency's report for the year on its site, without archiving it."""
+    """在各机关网站上查找该年度的报告，不存档。"""
     _run(agency, year, keep=False, as_json=as_json)
 
 
 @app.command("fetch")
 def fetch_command(agency: AgencyIds = None, year: Year = None, as_json: AsJson = False) -> None:
-    """Find and download each agency's report into the archive (a new version when it changed)."""
+    """查找并下载各机关的报告存档（有变化时存为新版本）。"""
     _run(agency, year, keep=True, as_json=as_json)
 
 
@@ -67,22 +65,26 @@ def _run(agency_ids: list[str] | None, year: int | None, *, keep: bool, as_json:
     finally:
         store.close()
     if as_json:
-        console.out(json.dumps([r.model_dump(mode="json") for r in results], ensure_ascii=False, indent=2))
+        console.out(
+            json.dumps([r.model_dump(mode="json") for r in results], ensure_ascii=False, indent=2), highlight=False
+        )
         return
     _print(results, keep)
 
 
 def _print(results: list[CrawlResult], keep: bool) -> None:
-    table = RichTable(title=f"{len(results)} 个机关", title_justify="left")
-    for column in ("机关", "结果", "发布日期", "文件" if keep else "网址"):
-        table.add_column(column, no_wrap=column != "网址")
-    table.add_column("说明", overflow="fold", ratio=1)
+    """One line per agency, then its report's URL whole on a line of its own and the reason."""
+    say(f"{len(results)} 个机关")
     for r in results:
+        published = f"　发布 {r.published}" if r.published else ""
+        document = ""
         if keep and r.version is not None:
-            state = "未变化" if r.not_modified or not r.new_version else "新版本"
-            document = f"第{r.version}版（{state}）"
-        else:
-            document = escape(r.document_url or "")
-        notes = escape(r.reason) + ("；证书无效（已按配置允许）" if r.insecure_tls else "")
-        table.add_row(r.agency_id, _OUTCOME_ZH[r.outcome.value], str(r.published or ""), document, notes)
-    console.print(table)
+            document = f"　第{r.version}版（{'未变化' if r.not_modified or not r.new_version else '新版本'}）"
+        say(f"  {r.agency_id}　{_OUTCOME_ZH[r.outcome.value]}{published}{document}")
+        if r.document_url:
+            say(f"    {r.document_url}")
+        notes = [r.reason] if r.reason else []
+        if r.insecure_tls:
+            notes.append("证书无效（已按配置允许）")
+        if notes:
+            say(f"    说明：{'；'.join(notes)}")

@@ -8,26 +8,27 @@ import typer
 from sqlalchemy.exc import OperationalError
 
 from dwatch.cli import app
-from dwatch.cli.common import console, fail
+from dwatch.cli.common import fail, say
+from dwatch.cli.framework import Typer
 from dwatch.config import Settings
 from dwatch.store import migrate
 from dwatch.store.database import Store
 
-db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+db_app = Typer(help="数据库结构。")
 app.add_typer(db_app, name="db")
 
 
 @db_app.command("upgrade")
 def upgrade_command(
-    revision: Annotated[str, typer.Option(help="target revision")] = "head",
+    revision: Annotated[str, typer.Option(help="目标版本")] = "head",
 ) -> None:
-    """Create or upgrade the database schema (Alembic migrations)."""
+    """创建或升级数据库结构（Alembic 迁移）。"""
     settings = Settings.from_env()
     try:
         migrate.upgrade(settings.database_url, revision)
     except OperationalError as exc:
         raise fail(f"无法连接数据库：{exc.orig}") from exc
-    console.print(f"数据库结构已升级到 {revision}", highlight=False)
+    say(f"数据库结构已升级到 {revision}")
 
 
 def open_store() -> Store:

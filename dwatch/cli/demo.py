@@ -12,11 +12,9 @@ from datetime import datetime
 from typing import Annotated
 
 import typer
-from rich.markup import escape
-from rich.table import Table as RichTable
 
 from dwatch.cli import app
-from dwatch.cli.common import console
+from dwatch.cli.common import console, say
 from dwatch.cli.orchestration import run_command
 from dwatch.cli.up import demo_required, embedded_settings, run_once
 from dwatch.config import Settings
@@ -25,22 +23,12 @@ from dwatch.reports.compliance import CHINA, ComplianceStatus, latest_due_year
 from dwatch.store.database import Store
 from dwatch.store.status import statuses
 
-_STATUS_STYLE = {
-    ComplianceStatus.COMPLIANT: "green",
-    ComplianceStatus.DEFECTIVE: "red",
-    ComplianceStatus.LATE: "red",
-    ComplianceStatus.MISSING: "yellow",
-    ComplianceStatus.UNREACHABLE: "magenta",
-    ComplianceStatus.UNPARSEABLE: "magenta",
-    ComplianceStatus.NEEDS_REVIEW: "yellow",
-}
-
 
 @app.command("demo")
 def demo_command(
-    agencies: Annotated[int, typer.Option(help="number of sample agency sites")] = 30,
+    agencies: Annotated[int, typer.Option(help="示范机关网站的数量")] = 30,
 ) -> None:
-    """Run the main job once on sample agency sites, through Temporal: crawl, parse, check, store, alert."""
+    """经 Temporal 在示范机关网站上完整运行一次主流程：抓取、解析、检查、存储、通知。"""
     demo_required()
     base = Settings.from_env()
     settings = embedded_settings(
@@ -63,22 +51,17 @@ def _summarise(settings: Settings, year: int) -> None:
             rows = statuses(session, year)
     finally:
         store.close()
-    table = RichTable(title="合规情况", title_justify="left")
-    for column in ("机关", "状态"):
-        table.add_column(column, no_wrap=True)
-    table.add_column("主要问题", overflow="fold", ratio=1)
+    say("合规情况")
     order = list(ComplianceStatus)
     for row in sorted(rows, key=lambda r: (order.index(ComplianceStatus(r.status)), r.agency_id)):
-        table.add_row(row.agency_id, _styled(ComplianceStatus(row.status)), escape(row.detail))
-    console.print(table)
+        say(f"  {row.agency_id}　{COMPLIANCE_STATUS_ZH[row.status]}")
+        if row.detail:
+            say(f"    主要问题：{row.detail}")
     console.print(
         f"数据保存在 {settings.data_dir}（SQLite：{settings.database_url}）。"
         f"\n查看问题：DWATCH_DATA_DIR={settings.data_dir} dwatch findings --status open"
         f"\n查看某机关的完整记录（含工作流）：DWATCH_DATA_DIR={settings.data_dir} dwatch audit AGENCY_ID {year}"
         f"\n示范收件箱：DWATCH_DATA_DIR={settings.data_dir} dwatch notify inbox",
         highlight=False,
+        soft_wrap=True,
     )
-
-
-def _styled(status: ComplianceStatus) -> str:
-    return f"[{_STATUS_STYLE[status]}]{COMPLIANCE_STATUS_ZH[status]}[/]"

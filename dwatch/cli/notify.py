@@ -7,30 +7,32 @@ from datetime import datetime
 from typing import Annotated
 
 import typer
-from rich.markup import escape
-from rich.table import Table as RichTable
 
 from dwatch.alerts.delivery import Delivery
 from dwatch.alerts.inbox import read_inbox
 from dwatch.alerts.messages import Format
 from dwatch.alerts.service import UnknownSupervisorError, preview_digest, send_test
 from dwatch.cli import app
-from dwatch.cli.common import console, fail
+from dwatch.cli.common import console, fail, say
 from dwatch.cli.db import open_store
+from dwatch.cli.framework import Typer
 from dwatch.config import Settings
 from dwatch.reports.compliance import CHINA, latest_due_year
+from dwatch.timefmt import local_minute
+from dwatch.untrusted import plain
 
-notify_app = typer.Typer(help="Alerts to supervisors.", no_args_is_help=True)
+notify_app = Typer(help="向监督机构发送的通知。")
 app.add_typer(notify_app, name="notify")
 
-_STATUS_ZH = {"sent": "[green]已发送[/]", "failed": "[red]失败[/]", "duplicate": "重复（未再发送）"}
+_STATUS_ZH = {"sent": "已发送", "failed": "失败", "duplicate": "重复（未再发送）"}
 
 
 @notify_app.command("test")
 def test_command(
-    supervisor: Annotated[str, typer.Argument(help="supervisor id", show_default=False)],
+    supervisor: Annotated[str, typer.Argument(help="监督机构编号", show_default=False)],
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出")] = False,
 ) -> None:
-    """Send a real test message through each channel configured for the supervisor."""
+    """经监督机构配置的每个通道发送一条真实的测试消息。"""
     settings = Settings.from_env()
     store = open_store()
     try:
@@ -41,28 +43,31 @@ def test_command(
         store.close()
     if not deliveries:
         raise fail(f"监督机构“{supervisor}”没有配置通知地址", code=1)
-    _print_deliveries(deliveries)
+    if as_json:
+        console.out(json.dumps([d.model_dump(mode="json") for d in deliveries], ensure_ascii=False, indent=2))
+    else:
+        _print_deliveries(deliveries)
     if any(d.status == "failed" for d in deliveries):
         raise typer.Exit(1)
 
 
 def _print_deliveries(deliveries: list[Delivery]) -> None:
-    table = RichTable(title="测试消息", title_justify="left")
-    for column in ("通道", "地址（已掩码）", "结果", "尝试次数"):
-        table.add_column(column, no_wrap=True)
-    table.add_column("错误", overflow="fold", ratio=1)
+    """One line per channel, its (masked) address whole on a line of its own, then the error if any."""
+    say("测试消息")
     for d in deliveries:
-        table.add_row(escape(d.channel), escape(d.target), _STATUS_ZH[d.status], str(d.attempts), escape(d.error or ""))
-    console.print(table)
+        say(f"  {d.channel}　{_STATUS_ZH[d.status]}　尝试 {d.attempts} 次")
+        say(f"    地址（已掩码）{d.target}")
+        if d.error:
+            say(f"    错误：{d.error}")
 
 
 @notify_app.command("preview")
 def preview_command(
-    supervisor: Annotated[str, typer.Argument(help="supervisor id", show_default=False)],
-    year: Annotated[int | None, typer.Option(help="report year (default: last year)")] = None,
-    fmt: Annotated[Format, typer.Option("--format", help="text, markdown or html")] = Format.TEXT,
+    supervisor: Annotated[str, typer.Argument(help="监督机构编号", show_default=False)],
+    year: Annotated[int | None, typer.Option(help="报告年度（默认：最近一个已到期的年度）")] = None,
+    fmt: Annotated[Format, typer.Option("--format", help="输出格式：纯文本、Markdown 或 HTML")] = Format.TEXT,
 ) -> None:
-    """Render the digest the supervisor would receive now, without sending it."""
+    """生成监督机构此刻会收到的汇总通知，但不发送。"""
     settings = Settings.from_env()
     store = open_store()
     try:
@@ -71,23 +76,22 @@ def preview_command(
         raise fail(f"监督机构“{supervisor}”不存在", code=1) from exc
     finally:
         store.close()
-    console.out(f"主题：{rendered.subject}\n\n{rendered.body}", highlight=False)
+    console.out(plain(f"主题：{rendered.subject}\n\n{rendered.body}"), highlight=False)
 
 
 @notify_app.command("inbox")
 def inbox_command(
-    as_json: Annotated[bool, typer.Option("--json", help="print as JSON")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出")] = False,
 ) -> None:
-    """List the messages the demo inbox received."""
+    """列出示范收件箱收到的消息。"""
     messages = read_inbox(Settings.from_env().data_dir)
     if as_json:
-        console.out(json.dumps([m.model_dump(mode="json") for m in messages], ensure_ascii=False, indent=2))
+        console.out(
+            json.dumps([m.model_dump(mode="json") for m in messages], ensure_ascii=False, indent=2), highlight=False
+        )
         return
-    table = RichTable(title=f"示范收件箱（{len(messages)}）", title_justify="left")
-    for column in ("收到时间", "通道", "收件人"):
-        table.add_column(column, no_wrap=True)
-    table.add_column("主题", overflow="fold", ratio=1)
+    say(f"示范收件箱（{len(messages)}）")
     for m in messages:
         recipient = "、".join(m.recipients) or (m.path or "")
-        table.add_row(f"{m.received_at:%Y-%m-%d %H:%M:%S}Z", m.channel, escape(recipient), escape(m.subject))
-    console.print(table)
+        say(f"  {local_minute(m.received_at)}　{m.channel}　{recipient}")
+        say(f"    主题：{m.subject}")

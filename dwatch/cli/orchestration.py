@@ -15,6 +15,7 @@ import asyncio
 import os
 import signal
 import sys
+from collections import Counter
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from contextlib import AsyncExitStack, closing, contextmanager, nullcontext
 from enum import StrEnum
@@ -27,15 +28,16 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from dwatch import ops
 from dwatch.cli import app
-from dwatch.cli.common import console, err_console, fail
+from dwatch.cli.common import console, fail, print_error, say
 from dwatch.cli.db import open_store
+from dwatch.cli.framework import Typer
 from dwatch.config import Settings
 from dwatch.labels import COMPLIANCE_STATUS_ZH
 from dwatch.observability.logs import configure_logging
 from dwatch.observability.runtime import Instrumentation, instrumentation
 from dwatch.observability.runtime import flush as flush_telemetry
 from dwatch.ops import OpsInputError
-from dwatch.reports.compliance import latest_due_year
+from dwatch.reports.compliance import ComplianceStatus, latest_due_year
 from dwatch.store.status import statuses
 from dwatch.temporal import schedules, search
 from dwatch.temporal.client import connect
@@ -54,7 +56,7 @@ _PHASE_ZH = {
     "done": "已完成",
 }
 
-Year = Annotated[int | None, typer.Option("--year", help="report year (default: the latest due)")]
+Year = Annotated[int | None, typer.Option("--year", help="报告年度（默认：最近一个已到期的年度）")]
 
 
 def run_command(body: Callable[[], Coroutine[Any, Any, None]]) -> NoReturn:
@@ -68,11 +70,11 @@ def run_command(body: Callable[[], Coroutine[Any, Any, None]]) -> NoReturn:
     except KeyboardInterrupt:
         code = 130
     except RPCError as exc:
-        err_console.print(f"[bold red]错误[/]：Temporal 服务返回错误：{exc.message}", highlight=False)
+        print_error(f"Temporal 服务返回错误：{exc.message}")
         code = 1
     except RuntimeError as exc:
         # Client.connect reports an unreachable server as a RuntimeError.
-        err_console.print(f"[bold red]错误[/]：{exc}", highlight=False)
+        print_error(str(exc))
         code = 1
     flush_telemetry()  # batched spans: os._exit runs no exit handlers
     console.file.flush()
@@ -100,14 +102,11 @@ class WorkerRole(StrEnum):
 def worker_command(
     role: Annotated[
         list[WorkerRole] | None,
-        typer.Option(help="work to take (repeatable): workflows, crawl, review; default: all three"),
+        typer.Option(help="承担的工作：workflows 工作流、crawl 抓取、review 解析与检查；默认三者都承担"),
     ] = None,
-    register: Annotated[
-        bool, typer.Option(help="register the project's search attributes first (self-hosted Temporal)")
-    ] = True,
+    register: Annotated[bool, typer.Option(help="先注册本项目的搜索属性（自建 Temporal 时需要）")] = True,
 ) -> None:
-    """Run workers against the configured Temporal until interrupted: the workflows with their store
-    and alert activities, the crawls, the parsing and checking, or any of them."""
+    """连接配置的 Temporal 运行工作进程，直到中断：工作流（含存储与通知活动）、抓取、解析与检查，或其中几项。"""
     roles = [r for r in ROLES if r in role] if role else list(ROLES)
 
     async def body() -> None:
@@ -118,9 +117,9 @@ def worker_command(
             try:
                 added = await search.register(client, settings.temporal.namespace)
                 if added:
-                    console.print(f"已注册搜索属性：{'、'.join(added)}", highlight=False)
+                    say(f"已注册搜索属性：{'、'.join(added)}")
             except RPCError as exc:
-                err_console.print(f"未能注册搜索属性（{exc.message}），请在 Temporal 控制台注册", highlight=False)
+                print_error(f"未能注册搜索属性（{exc.message}），请在 Temporal 控制台注册")
         stop = asyncio.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             asyncio.get_running_loop().add_signal_handler(sig, stop.set)
@@ -131,6 +130,7 @@ def worker_command(
                 f"工作进程已启动：{settings.temporal.address} 命名空间 {settings.temporal.namespace} "
                 f"任务队列 {queues}（Ctrl-C 停止）",
                 highlight=False,
+                soft_wrap=True,
             )
             if "workflows" in roles:
                 # The workflows workers keep the deadline schedules in step with the registry.
@@ -138,8 +138,8 @@ def worker_command(
                 stack.callback(store.close)
                 await stack.enter_async_context(schedules.kept_applied(client, store, settings))
             await stop.wait()
-            console.print("正在停止：等待进行中的任务完成…", highlight=False)
-        console.print("工作进程已停止", highlight=False)
+            say("正在停止：等待进行中的任务完成…")
+        say("工作进程已停止")
 
     run_command(body)
 
@@ -172,10 +172,10 @@ def print_counts(by_status: dict[str, int]) -> None:
 @app.command("sweep")
 def sweep_command(
     year: Year = None,
-    agency: Annotated[list[str] | None, typer.Option("--agency", help="agency id (repeatable); default: all")] = None,
-    wait: Annotated[bool, typer.Option(help="follow the sweep with a progress bar until it ends")] = True,
+    agency: Annotated[list[str] | None, typer.Option("--agency", help="机关编号；默认全部机关")] = None,
+    wait: Annotated[bool, typer.Option(help="显示进度条直到检查结束")] = True,
 ) -> None:
-    """Start a deadline sweep: check every agency's report for the year (or the agencies named)."""
+    """开始一次截止日期检查：检查每个机关（或指定机关）该年度的报告。"""
 
     async def body() -> None:
         settings = Settings.from_env()
@@ -185,8 +185,8 @@ def sweep_command(
             workflow_id = await ops.start_sweep(settings, year or latest_due_year(), agency, client=client, store=store)
         handle = client.get_workflow_handle(workflow_id)
         run_id = (await handle.describe()).run_id
-        console.print(f"已开始检查：{workflow_id}", highlight=False)
-        console.print(f"Temporal 界面：{ui_link(settings.temporal, workflow_id, run_id)}", highlight=False)
+        say(f"已开始检查：{workflow_id}")
+        say(f"Temporal 界面：{ui_link(settings.temporal, workflow_id, run_id)}")
         if wait:
             progress = await follow_sweep(client, workflow_id)
             print_counts(progress.by_status)
@@ -207,11 +207,11 @@ def _refusal(action: str) -> Iterator[None]:
 
 def _print_result(action: str, result: ops.OpsResult, settings: Settings) -> None:
     status = COMPLIANCE_STATUS_ZH.get(result.status, result.status)
-    console.print(f"{action}完成：{status}　{result.detail}", highlight=False)
-    console.print(f"工作流：{ui_link(settings.temporal, result.workflow_id, result.run_id or '')}", highlight=False)
+    say(f"{action}完成：{status}　{result.detail}")
+    say(f"工作流：{ui_link(settings.temporal, result.workflow_id, result.run_id or '')}")
 
 
-AgencyArg = Annotated[str, typer.Argument(help="agency id", show_default=False)]
+AgencyArg = Annotated[str, typer.Argument(help="机关编号", show_default=False)]
 ReportAction = Callable[..., Awaitable[ops.OpsResult]]
 
 
@@ -229,25 +229,25 @@ def _run_report_action(verb: str, action: ReportAction, agency: str, year: int |
 
 @app.command("recrawl")
 def recrawl_command(agency: AgencyArg, year: Year = None) -> None:
-    """Re-crawl an agency's report now, then check it and alert on a change."""
+    """立即重新抓取某机关的报告，然后检查，有变化时通知。"""
     _run_report_action("重新抓取", ops.recrawl, agency, year)
 
 
 @app.command("recheck")
 def recheck_command(agency: AgencyArg, year: Year = None) -> None:
-    """Re-check an agency's archived report with the current rule catalogue."""
+    """用当前规则目录重新检查某机关已存档的报告。"""
     _run_report_action("重新检查", ops.recheck, agency, year)
 
 
 @app.command("waive")
 def waive_command(
     agency: AgencyArg,
-    fingerprint: Annotated[str, typer.Argument(help="the finding's fingerprint", show_default=False)],
-    reason: Annotated[str, typer.Option("--reason", help="why the finding is waived")],
-    actor: Annotated[str, typer.Option("--actor", help="who waives it")],
+    fingerprint: Annotated[str, typer.Argument(help="问题的指纹", show_default=False)],
+    reason: Annotated[str, typer.Option("--reason", help="豁免理由")],
+    actor: Annotated[str, typer.Option("--actor", help="豁免人")],
     year: Year = None,
 ) -> None:
-    """Waive a finding, with a reason, through the agency-year's workflow (kept in its history)."""
+    """经该机关年度的工作流豁免一个问题并说明理由（记入其历史）。"""
 
     async def body() -> None:
         settings = Settings.from_env()
@@ -263,9 +263,9 @@ def waive_command(
 @app.command("status")
 def status_command(
     year: Year = None,
-    agency: Annotated[str | None, typer.Option("--agency", help="one agency's workflow state")] = None,
+    agency: Annotated[str | None, typer.Option("--agency", help="只看这个机关的工作流状态")] = None,
 ) -> None:
-    """Sweeps in progress, reports still polled, and the compliance counts of the year."""
+    """进行中的检查、仍在轮询的报告，以及该年度的合规统计。"""
 
     async def body() -> None:
         settings = Settings.from_env()
@@ -280,24 +280,33 @@ def status_command(
             console.print(
                 f"检查进行中 {sweep.id}：{progress.done}/{progress.total}（进行中 {progress.in_flight}）",
                 highlight=False,
+                soft_wrap=True,
             )
-        polled = await client.count_workflows(
-            f"WorkflowType = 'AgencyReport' AND ReportYear = {report_year} "
-            "AND ComplianceStatus = 'missing' AND ExecutionStatus = 'Running'"
-        )
-        console.print(f"{report_year} 年度尚未发布、仍在轮询的机关：{polled.count}", highlight=False)
         store = open_store()
         try:
             with store.session() as session:
-                counts: dict[str, int] = {}
-                for row in statuses(session, report_year):
-                    counts[row.status] = counts.get(row.status, 0) + 1
+                counts = Counter(row.status for row in statuses(session, report_year))
         finally:
             store.close()
         console.print(f"{report_year} 年度合规情况：", end="", highlight=False)
         print_counts(counts)
+        missing = counts[ComplianceStatus.MISSING]
+        if missing:
+            polled = await client.count_workflows(
+                f"WorkflowType = 'AgencyReport' AND ReportYear = {report_year} "
+                "AND ComplianceStatus = 'missing' AND ExecutionStatus = 'Running'"
+            )
+            console.print(_missing_line(missing, polled.count), highlight=False)
 
     run_command(body)
+
+
+def _missing_line(missing: int, polled: int) -> str:
+    """What happens to the agencies without a report: a workflow polls each until its grace period ends,
+    then escalates and stops; so the missing ones are the polled ones plus those past their grace period."""
+    stopped = max(missing - polled, 0)
+    after = f"，{stopped} 个已过宽限期、不再轮询（逾期未发布）" if stopped else ""
+    return f"其中未发布 {missing} 个：仍在轮询 {min(polled, missing)} 个{after}"
 
 
 async def _agency_status(settings: Settings, agency: str, year: int) -> None:
@@ -305,30 +314,31 @@ async def _agency_status(settings: Settings, agency: str, year: int) -> None:
     if state is None:
         raise fail(f"{agency} {year} 年度尚无工作流", code=1)
     status = COMPLIANCE_STATUS_ZH.get(state.status or "", "—")
-    console.print(f"{agency} {year} 年度：{status}（{_PHASE_ZH[state.phase]}）{state.detail}", highlight=False)
+    say(f"{agency} {year} 年度：{status}（{_PHASE_ZH[state.phase]}）{state.detail}")
     console.print(
         f"检查 {state.passes} 次　错误 {state.errors}　警告 {state.warnings}　通知 {state.alerts_sent} 条"
         + (f"　轮询至 {state.polling_until}" if state.polling_until else "")
         + ("　已上报" if state.escalated else ""),
         highlight=False,
+        soft_wrap=True,
     )
     for finding in state.top_findings:
-        console.print(f"  · {finding}", highlight=False)
+        say(f"  · {finding}")
     if state.document_sha256:
-        console.print(f"文档 v{state.document_version} sha256 {state.document_sha256}", highlight=False)
-    console.print(f"工作流：report/{agency}/{year} 见 {settings.temporal.ui_url}", highlight=False)
+        say(f"文档 v{state.document_version} sha256 {state.document_sha256}")
+    say(f"工作流：report/{agency}/{year} 见 {settings.temporal.ui_url}")
 
 
-history_app = typer.Typer(help="Workflow histories for auditors.", no_args_is_help=True)
+history_app = Typer(help="供审计使用的工作流历史。")
 app.add_typer(history_app, name="history")
 
 
 @history_app.command("export")
 def history_export_command(
-    agency: Annotated[str | None, typer.Option("--agency", help="only this agency's report workflows")] = None,
+    agency: Annotated[str | None, typer.Option("--agency", help="只导出这个机关的报告工作流")] = None,
     year: Year = None,
 ) -> None:
-    """Export closed workflow histories to the blob store as JSON (listed in histories.jsonl)."""
+    """把已结束的工作流历史以 JSON 导出到文件存储（索引见 histories.jsonl）。"""
 
     async def body() -> None:
         settings = Settings.from_env()
@@ -344,9 +354,11 @@ def history_export_command(
         finally:
             store.close()
         for item in exported:
-            console.print(f"{item.workflow_id} {item.run_id} → sha256 {item.sha256}", highlight=False)
+            say(f"{item.workflow_id} {item.run_id} → sha256 {item.sha256}")
         console.print(
-            f"已导出 {len(exported)} 份历史（索引：{settings.data_dir / 'histories.jsonl'}）", highlight=False
+            f"已导出 {len(exported)} 份历史（索引：{settings.data_dir / 'histories.jsonl'}）",
+            highlight=False,
+            soft_wrap=True,
         )
 
     run_command(body)

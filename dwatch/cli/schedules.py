@@ -2,28 +2,30 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Annotated
 
 import typer
-from rich.table import Table as RichTable
 
 from dwatch import ops
 from dwatch.cli import app
-from dwatch.cli.common import console, fail
+from dwatch.cli.common import console, fail, say
 from dwatch.cli.db import open_store
+from dwatch.cli.framework import Typer
 from dwatch.cli.orchestration import run_command, temporal_client
 from dwatch.config import Settings
 from dwatch.reports.compliance import CHINA
 from dwatch.temporal import schedules
+from dwatch.timefmt import iso, local_minute
 
-schedules_app = typer.Typer(help="Temporal Schedules of the reporting deadlines.", no_args_is_help=True)
+schedules_app = Typer(help="按发布截止日期运行的 Temporal 计划任务。")
 app.add_typer(schedules_app, name="schedules")
 
 
 @schedules_app.command("apply")
 def schedules_apply_command() -> None:
-    """Install (or update) the schedules for the deadlines in force (Asia/Shanghai time)."""
+    """按现行截止日期安装（或更新）计划任务（北京时间）。"""
 
     async def body() -> None:
         settings = Settings.from_env()
@@ -35,7 +37,7 @@ def schedules_apply_command() -> None:
             store.close()
         for item in planned:
             days = "、".join(f"{m}月{d}日" for m, d in item.days)
-            console.print(f"{item.schedule_id}：每年 {days} {schedules.SWEEP_HOUR}时（{item.note}）", highlight=False)
+            say(f"{item.schedule_id}：每年 {days} {schedules.SWEEP_HOUR}时（{item.note}）")
 
     run_command(body)
 
@@ -47,81 +49,90 @@ _NO_SCHEDULES = (
 
 
 @schedules_app.command("list")
-def schedules_list_command() -> None:
-    """The project's schedules, their state and next runs."""
+def schedules_list_command(
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出")] = False,
+) -> None:
+    """列出本项目的计划任务、状态和下次运行时间。"""
 
     async def body() -> None:
         settings = Settings.from_env()
         client = await temporal_client(settings)
         installed = await schedules.ours(client)
-        if not installed:
-            console.print(_NO_SCHEDULES, highlight=False, soft_wrap=True)
-            return
-        table = RichTable(title="计划任务", title_justify="left")
-        for column in ("编号", "状态", "下次运行（北京时间）", "最近运行"):
-            table.add_column(column)
+        rows = []
         for schedule_id in installed:
             described = await client.get_schedule_handle(schedule_id).describe()
-            state = described.schedule.state
             upcoming = described.info.next_action_times[:1]
-            recent = described.info.recent_actions[-1:] if described.info.recent_actions else []
-            table.add_row(
-                schedule_id,
-                f"已暂停（{state.note}）" if state.paused else "运行中",
-                f"{upcoming[0].astimezone(CHINA):%Y-%m-%d %H:%M}" if upcoming else "—",
-                f"{recent[0].started_at.astimezone(CHINA):%Y-%m-%d %H:%M}" if recent else "—",
+            recent = described.info.recent_actions[-1:]
+            rows.append(
+                (
+                    schedule_id,
+                    described.schedule.state,
+                    upcoming[0] if upcoming else None,
+                    recent[0].started_at if recent else None,
+                )
             )
-        console.print(table)
+        if as_json:
+            payload = [
+                {"id": i, "paused": st.paused, "note": st.note, "next_run_at": iso(nxt), "last_run_at": iso(last)}
+                for i, st, nxt, last in rows
+            ]
+            console.out(json.dumps(payload, ensure_ascii=False, indent=2), highlight=False)
+            return
+        if not rows:
+            console.print(_NO_SCHEDULES, highlight=False, soft_wrap=True)
+        for schedule_id, state, nxt, last in rows:
+            state_zh = f"已暂停（{state.note}）" if state.paused else "运行中"
+            say(f"{schedule_id}　{state_zh}　下次运行 {local_minute(nxt)}　最近运行 {local_minute(last)}（北京时间）")
 
     run_command(body)
 
 
-ScheduleArg = Annotated[str, typer.Argument(help="schedule id, e.g. dwatch/deadline/department", show_default=False)]
+ScheduleArg = Annotated[str, typer.Argument(help="计划任务编号，例如 dwatch/deadline/department", show_default=False)]
 
 
 @schedules_app.command("pause")
 def schedules_pause_command(
-    schedule_id: ScheduleArg, note: Annotated[str, typer.Option(help="why")] = "由运维暂停"
+    schedule_id: ScheduleArg, note: Annotated[str, typer.Option(help="暂停原因")] = "由运维暂停"
 ) -> None:
-    """Pause a schedule."""
+    """暂停一个计划任务。"""
 
     async def body() -> None:
         client = await temporal_client(Settings.from_env())
         await client.get_schedule_handle(schedule_id).pause(note=note)
-        console.print(f"已暂停 {schedule_id}", highlight=False)
+        say(f"已暂停 {schedule_id}")
 
     run_command(body)
 
 
 @schedules_app.command("unpause")
 def schedules_unpause_command(schedule_id: ScheduleArg) -> None:
-    """Resume a paused schedule."""
+    """恢复已暂停的计划任务。"""
 
     async def body() -> None:
         client = await temporal_client(Settings.from_env())
         await client.get_schedule_handle(schedule_id).unpause(note="由运维恢复")
-        console.print(f"已恢复 {schedule_id}", highlight=False)
+        say(f"已恢复 {schedule_id}")
 
     run_command(body)
 
 
 @schedules_app.command("trigger")
 def schedules_trigger_command(schedule_id: ScheduleArg) -> None:
-    """Run a schedule's sweep now."""
+    """立即运行计划任务的检查。"""
 
     async def body() -> None:
         client = await temporal_client(Settings.from_env())
         await client.get_schedule_handle(schedule_id).trigger()
-        console.print(f"已触发 {schedule_id}", highlight=False)
+        say(f"已触发 {schedule_id}")
 
     run_command(body)
 
 
 @schedules_app.command("backfill")
 def schedules_backfill_command(
-    year: Annotated[int, typer.Option("--year", help="past report year to sweep", show_default=False)],
+    year: Annotated[int, typer.Option("--year", help="要补跑的以往报告年度", show_default=False)],
 ) -> None:
-    """Sweep a past year: run each deadline schedule as of that year's deadline."""
+    """补跑以往年度：按该年度的截止日期运行每个计划任务。"""
 
     async def body() -> None:
         ops.check_year(year)
@@ -129,6 +140,6 @@ def schedules_backfill_command(
         filled = await schedules.backfill(client, year)
         if not filled:
             raise fail("没有截止日期计划任务，请先运行 dwatch schedules apply", code=1)
-        console.print(f"已补跑 {year} 年度：{'、'.join(filled)}", highlight=False)
+        say(f"已补跑 {year} 年度：{'、'.join(filled)}")
 
     run_command(body)

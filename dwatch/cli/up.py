@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 
 from dwatch import ops
 from dwatch.cli import app
-from dwatch.cli.common import console, fail
+from dwatch.cli.common import console, fail, say
 from dwatch.cli.orchestration import follow_sweep, print_counts, run_command
 from dwatch.config import Settings
 from dwatch.demo import DEMO_INSTALL, DemoUnavailableError, require_demo
@@ -92,7 +92,7 @@ async def embedded(settings: Settings, *, demo_agencies: int | None, headless: b
                 await stack.enter_async_context(_dashboard(settings, store))
                 await stack.enter_async_context(schedules.kept_applied(client, store, settings))
         yield store
-        console.print("正在停止…", highlight=False)
+        say("正在停止…")
 
 
 @asynccontextmanager
@@ -150,20 +150,20 @@ async def _sweep_unchecked(settings: Settings, store: Store, *, force: bool | No
     workflow_id = await ops.start_sweep(settings, year, agency_ids, client=client)
     run_id = (await client.get_workflow_handle(workflow_id).describe()).run_id
     what = "全部机关" if agency_ids is None else f"尚未检查的 {len(agency_ids)} 个机关"
-    console.print(f"已开始检查{what}的 {year} 年度报告：{ui_link(settings.temporal, workflow_id, run_id)}")
+    say(f"已开始检查{what}的 {year} 年度报告：{ui_link(settings.temporal, workflow_id, run_id)}")
     return workflow_id
 
 
 @app.command("up")
 def up_command(
-    demo: Annotated[bool, typer.Option("--demo", help="run on sample agency sites with a local inbox")] = False,
-    agencies: Annotated[int, typer.Option(help="number of sample agency sites (with --demo)")] = 30,
+    demo: Annotated[bool, typer.Option("--demo", help="在示范机关网站和本地收件箱上运行")] = False,
+    agencies: Annotated[int, typer.Option(help="示范机关网站的数量（与 --demo 一起使用）")] = 30,
     sweep: Annotated[
         bool | None,
-        typer.Option(help="sweep the latest due year now (default: the agencies not yet checked for it)"),
+        typer.Option(help="立即检查最近一个已到期的年度（默认：只检查该年度尚未检查的机关）"),
     ] = None,
 ) -> None:
-    """Start the embedded default on the registry (Temporal, workers, dashboard, schedules) until Ctrl-C."""
+    """按登记册启动内置的全部服务（Temporal、工作进程、监督看板、计划任务），直到按 Ctrl-C。"""
     if demo:
         demo_required()
     settings = embedded_settings(Settings.from_env(), demo=demo)
@@ -189,12 +189,12 @@ def up_command(
             if demo:
                 lines.append(f"  示范收件箱　　 DWATCH_DATA_DIR={settings.data_dir} dwatch notify inbox")
             lines.append(f"  数据目录　　　 {settings.data_dir}")
-            console.print("\n".join(lines), highlight=False)
+            console.print("\n".join(lines), highlight=False, soft_wrap=True)
             stop = asyncio.Event()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 asyncio.get_running_loop().add_signal_handler(sig, stop.set)
             await stop.wait()
-        console.print("已全部停止", highlight=False)
+        say("已全部停止")
 
     run_command(body)
 

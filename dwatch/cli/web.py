@@ -9,11 +9,11 @@ import os
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from dwatch.cli import app
-from dwatch.cli.common import console, fail
+from dwatch.cli.common import console, fail, say
 from dwatch.cli.db import open_store
+from dwatch.cli.framework import Typer
 from dwatch.config import Settings
 from dwatch.observability.logs import configure_logging
 from dwatch.store.users import disable_user, list_users, save_user
@@ -22,7 +22,7 @@ from dwatch.web.security import ROLE_ZH, Role, hash_password, roles_of
 PASSWORD_ENV = "DWATCH_USER_PASSWORD"
 MIN_PASSWORD_LENGTH = 10
 
-users_app = typer.Typer(help="Users of the dashboard and API.", no_args_is_help=True)
+users_app = Typer(help="监督看板与 API 的用户。")
 app.add_typer(users_app, name="users")
 
 
@@ -46,26 +46,28 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None) 
 
 @app.command("web")
 def web_command(
-    host: Annotated[str | None, typer.Option(help="address to listen on (default: DWATCH_WEB__HOST)")] = None,
-    port: Annotated[int | None, typer.Option(help="port (default: DWATCH_WEB__PORT)")] = None,
+    host: Annotated[str | None, typer.Option(help="监听地址（默认：DWATCH_WEB__HOST）")] = None,
+    port: Annotated[int | None, typer.Option(help="端口（默认：DWATCH_WEB__PORT）")] = None,
 ) -> None:
-    """Serve the dashboard (zh-CN pages) and the JSON API (/api/v1, OpenAPI at /api/openapi.json)."""
+    """运行监督看板和 JSON API（/api/v1，OpenAPI 见 /api/openapi.json）。"""
     settings = Settings.from_env()
     console.print(
-        f"Disclosure Watch 网页服务：http://{host or settings.web.host}:{port or settings.web.port}/", highlight=False
+        f"Disclosure Watch 网页服务：http://{host or settings.web.host}:{port or settings.web.port}/",
+        highlight=False,
+        soft_wrap=True,
     )
     serve(settings, host, port)
 
 
 @users_app.command("add")
 def add_command(
-    name: Annotated[str, typer.Argument(help="user name", show_default=False)],
-    role: Annotated[list[Role], typer.Option("--role", help="supervisor, ops or auditor (repeatable)")],
+    name: Annotated[str, typer.Argument(help="用户名", show_default=False)],
+    role: Annotated[list[Role], typer.Option("--role", help="角色：supervisor 监督、ops 运维、auditor 审计")],
 ) -> None:
-    """Create a user, or reset an existing user's password and roles (its sessions end).
+    """新建用户，或重设已有用户的密码和角色（其会话随即失效）。
 
-    The password is read from DWATCH_USER_PASSWORD, else prompted for."""
-    password = os.environ.get(PASSWORD_ENV) or typer.prompt("密码", hide_input=True, confirmation_prompt=True)
+    密码取自环境变量 DWATCH_USER_PASSWORD，未设置时提示输入。"""
+    password = os.environ.get(PASSWORD_ENV) or _prompt_password()
     if len(password) < MIN_PASSWORD_LENGTH:
         raise fail(f"密码至少 {MIN_PASSWORD_LENGTH} 个字符")
     store = open_store()
@@ -74,26 +76,34 @@ def add_command(
             save_user(session, name, hash_password(password), [r.value for r in role])
     finally:
         store.close()
-    console.print(f"已保存用户 {escape(name)}（{'、'.join(ROLE_ZH[r] for r in role)}）", highlight=False)
+    say(f"已保存用户 {name}（{'、'.join(ROLE_ZH[r] for r in role)}）")
+
+
+def _prompt_password() -> str:
+    # Asked twice by hand: typer's own confirmation prompt and its mismatch error are English.
+    password: str = typer.prompt("密码", hide_input=True, prompt_suffix="：")
+    if typer.prompt("再次输入密码", hide_input=True, prompt_suffix="：") != password:
+        raise fail("两次输入的密码不一致")
+    return password
 
 
 @users_app.command("list")
 def list_command() -> None:
-    """List users and their roles."""
+    """列出用户及其角色。"""
     store = open_store()
     try:
         with store.session() as session:
             for user in list_users(session):
                 state = "" if user.active else "（已停用）"
                 roles = "、".join(ROLE_ZH[r] for r in roles_of(user.roles))
-                console.print(f"{escape(user.name)}\t{roles}{state}", highlight=False)
+                say(f"{user.name}\t{roles}{state}")
     finally:
         store.close()
 
 
 @users_app.command("disable")
-def disable_command(name: Annotated[str, typer.Argument(help="user name", show_default=False)]) -> None:
-    """Disable a user: sign-in refused, sessions and tokens void at once."""
+def disable_command(name: Annotated[str, typer.Argument(help="用户名", show_default=False)]) -> None:
+    """停用用户：拒绝登录，会话和令牌立即失效。"""
     store = open_store()
     try:
         with store.session() as session:
@@ -102,4 +112,4 @@ def disable_command(name: Annotated[str, typer.Argument(help="user name", show_d
         store.close()
     if not found:
         raise fail(f"用户“{name}”不存在", code=1)
-    console.print(f"已停用用户 {escape(name)}", highlight=False)
+    say(f"已停用用户 {name}")

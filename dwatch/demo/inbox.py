@@ -2,7 +2,8 @@
 
 `dwatch up --demo` starts it beside the site farm and points the demo supervisors' apprise URLs at it
 (`Inbox.urls()`); `dwatch notify inbox` lists what arrived (`dwatch.alerts.inbox`). Messages are
-appended as JSON lines to `inbox.jsonl` in the data directory, so they survive the process.
+appended as JSON lines to `inbox.jsonl` in the data directory, so they survive the process; the time
+of arrival in China time with its offset (`2026-12-07T21:52:00+08:00`), as the office reads it.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import json
 import socket
 import threading
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import datetime
 from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -23,6 +24,7 @@ from aiosmtpd.controller import Controller
 from pydantic import BaseModel
 
 from dwatch.alerts.inbox import InboxMessage, inbox_path
+from dwatch.reports.compliance import CHINA
 
 HOST = "127.0.0.1"
 PORTS_FILE = "inbox-ports.json"
@@ -122,7 +124,7 @@ class _SmtpHandler:
         html = parsed.get_body(("html",))
         self.inbox.keep(
             InboxMessage(
-                received_at=datetime.now(UTC),
+                received_at=datetime.now(CHINA),
                 channel="email",
                 sender=envelope.mail_from or "",
                 recipients=list(envelope.rcpt_tos),
@@ -142,7 +144,7 @@ def _webhook_handler(inbox: Inbox) -> type[BaseHTTPRequestHandler]:
             payload = _payload(raw, self.headers.get("Content-Type", ""))
             inbox.keep(
                 InboxMessage(
-                    received_at=datetime.now(UTC),
+                    received_at=datetime.now(CHINA),
                     channel="webhook",
                     subject=str(payload.get("title", "")),
                     body=str(payload.get("message", raw)),

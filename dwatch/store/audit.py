@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, field_serializer
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -36,10 +36,16 @@ from dwatch.store.tables import (
     WorkflowRun,
     WorkflowRunAgencyYear,
 )
+from dwatch.timefmt import iso
 
 
 class _Row(BaseModel):
     model_config = ConfigDict(from_attributes=True)
+
+    @field_serializer("*", mode="wrap", when_used="json")
+    def _china_time(self, value: Any, handler: SerializerFunctionWrapHandler) -> Any:
+        # Times in JSON (the dossier API, `dwatch audit --json`): ISO 8601 with the China offset.
+        return iso(value) if isinstance(value, datetime) else handler(value)
 
 
 class AuditWorkflowRun(_Row):

@@ -12,6 +12,8 @@ import tempfile
 from pathlib import Path
 from typing import Protocol
 
+from dwatch.store.files import PRIVATE_DIR, tighten_tree
+
 
 class BlobCorruptedError(Exception):
     """Stored bytes no longer hash to their key."""
@@ -34,8 +36,11 @@ class BlobStore(Protocol):
 
 
 class LocalBlobStore:
+    """Files readable by this account only: directories 0700, blobs 0600 (`mkstemp`'s mode)."""
+
     def __init__(self, root: Path) -> None:
         self.root = root
+        tighten_tree(root)  # a store from before blobs were private
 
     def path(self, key: str) -> Path:
         if len(key) != 64 or not all(c in "0123456789abcdef" for c in key):
@@ -48,7 +53,8 @@ class LocalBlobStore:
         target = self.path(key)
         if target.exists():
             return key
-        target.parent.mkdir(parents=True, exist_ok=True)
+        for directory in (self.root, target.parent.parent, target.parent):
+            directory.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
         # Write to a temporary file in the same directory, then rename: readers see the whole file
         # or none, and a crash leaves at most a stray temporary file, never a truncated blob.
         fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dwatch.config import Settings
 from dwatch.store.blobs import BlobStore, LocalBlobStore
+from dwatch.store.files import PRIVATE_FILE, create_private_file, make_private_dir, private_dir, tighten
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -30,11 +31,27 @@ def make_engine(url: str | URL, *, sqlite_foreign_keys: bool = True) -> Engine:
     parsed = normalise_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(parsed, pool_pre_ping=True)
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(parsed)
+    if parsed.database and parsed.database != ":memory:":
+        database = Path(parsed.database)
+        make_private_dir(database.parent)
+        _tighten_sqlite_files(database)
+        event.listen(engine, "do_connect", lambda *_: _create_sqlite_file(database))
     _configure_sqlite(engine, foreign_keys=sqlite_foreign_keys)
     return engine
+
+
+def _tighten_sqlite_files(path: Path) -> None:
+    for file in (path, path.with_name(f"{path.name}-wal"), path.with_name(f"{path.name}-shm")):
+        tighten(file, PRIVATE_FILE)
+
+
+def _create_sqlite_file(path: Path) -> None:
+    """Before each connection: create the database file 0600 before SQLite does (it would make it
+    0644; its WAL and shared-memory files take the database's mode). Not before: a missing or
+    unreadable file is the first connection's error (readiness reports it)."""
+    create_private_file(path)
+    _tighten_sqlite_files(path)
 
 
 def _configure_sqlite(engine: Engine, *, foreign_keys: bool) -> None:
@@ -66,6 +83,7 @@ class Store:
 
     @classmethod
     def open(cls, settings: Settings) -> Store:
+        private_dir(settings.data_dir)  # the web secret, the demo inbox, Temporal's dev database live there
         return cls(make_engine(settings.database_url), LocalBlobStore(settings.blob_dir))
 
     @contextmanager

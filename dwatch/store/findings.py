@@ -13,17 +13,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import to_jsonable_python
-from sqlalchemy import ColumnElement, and_, case, func, insert, select, update
+from sqlalchemy import ColumnElement, Select, and_, case, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from dwatch.labels import SEVERITY_ORDER
 from dwatch.reports.checks.findings import Finding as CheckFinding
+from dwatch.reports.checks.findings import Severity
 from dwatch.store.tables import CheckRun, CheckRunFinding, Finding, FindingEvent, FindingStatus
 from dwatch.store.types import utcnow
 from dwatch.store.upsert import insert_for
 
+_Row = TypeVar("_Row")
 SYSTEM_ACTOR = "dwatch"
 REASON_NOT_REPORTED = "后续检查未再发现该问题"
 REASON_REPORTED_AGAIN = "已解决的问题再次被检查发现"
@@ -275,17 +279,39 @@ class FindingQuery(BaseModel):
     agency_id: str | None = None
     report_year: int | None = None
     status: FindingStatus | None = None
+    # Info findings (e.g. ART-01, an artefact repaired before analysis) need nobody's action: listed on request.
+    min_severity: Severity = Field(default=Severity.WARNING, description="this severity and the more severe ones")
+
+
+def severity_rank() -> ColumnElement[int]:
+    """The severity as a number for ORDER BY (0 = error), so lists show the most severe first; a severity
+    the catalogue does not know sorts last."""
+    ranks = {severity: rank for rank, severity in enumerate(SEVERITY_ORDER)}
+    return case(ranks, value=Finding.severity, else_=len(ranks))
 
 
 def query_findings(session: Session, query: FindingQuery) -> list[Finding]:
-    stmt = select(Finding).order_by(Finding.agency_id, Finding.report_year, Finding.rule_id, Finding.id)
+    """Findings at `min_severity` or worse, most severe first, then by agency, year and rule."""
+    stmt = _filtered(select(Finding), query).order_by(
+        severity_rank(), Finding.agency_id, Finding.report_year, Finding.rule_id, Finding.id
+    )
+    return list(session.scalars(stmt))
+
+
+def count_findings(session: Session, query: FindingQuery) -> int:
+    """How many findings `query_findings` lists (e.g. to say how many less severe ones it hides)."""
+    return session.scalar(_filtered(select(func.count()).select_from(Finding), query)) or 0
+
+
+def _filtered(stmt: Select[_Row], query: FindingQuery) -> Select[_Row]:
+    stmt = stmt.where(severity_rank() <= SEVERITY_ORDER.index(query.min_severity.value))
     if query.agency_id is not None:
         stmt = stmt.where(Finding.agency_id == query.agency_id)
     if query.report_year is not None:
         stmt = stmt.where(Finding.report_year == query.report_year)
     if query.status is not None:
         stmt = stmt.where(Finding.status == query.status.value)
-    return list(session.scalars(stmt))
+    return stmt
 
 
 def finding_by_fingerprint(session: Session, agency_id: str, report_year: int, fingerprint: str) -> Finding | None:

@@ -8,7 +8,8 @@ the web dashboard and JSON API. Revision 0006: per-host crawl politeness. Revisi
 agency-years each workflow run and each notification was about (the audit trail of an agency-year
 with no document or finding: missing, unreachable). Revision 0008: document versions are numbered per
 agency-year, not per URL (the same bytes at another URL are the same version). Revision 0011: the
-images of HTML reports (tables as <img>), fetched with them for OCR.
+images of HTML reports (tables as <img>), fetched with them for OCR. Revision 0012: open web sessions
+and API tokens (replacing the users' `tokens_valid_after`), and sign-in throttling.
 """
 
 from __future__ import annotations
@@ -371,10 +372,33 @@ class WebUser(Base):
     password_hash: Mapped[str] = mapped_column(Text)
     roles: Mapped[list[Any]]
     active: Mapped[bool] = mapped_column(Boolean)
-    # Sessions and tokens issued before this moment are void (password changed, user disabled).
-    tokens_valid_after: Mapped[datetime]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class WebSession(Base):
+    """A browser session or API token that is still open: signing out or a password change deletes it,
+    which voids the cookie or token at once. Keyed by a random id the signed token carries."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_name: Mapped[str] = mapped_column(ForeignKey("web_users.name", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class LoginThrottle(Base):
+    """Recent failed sign-ins of one account or one client address (`account:NAME`, `address:IP`),
+    and until when further attempts are refused."""
+
+    __tablename__ = "login_throttles"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int]
+    last_failure_at: Mapped[datetime]
+    locked_until: Mapped[datetime | None]
 
 
 class CrawlHostGate(Base):
@@ -387,3 +411,15 @@ class CrawlHostGate(Base):
     host: Mapped[str] = mapped_column(String(300), primary_key=True)
     next_start: Mapped[float] = mapped_column(Float)
     leases: Mapped[dict[str, Any]]
+
+
+class CrawlHost(Base):
+    """A host's own crawl politeness from the registry (`hosts:`), where it differs from the defaults.
+    Revision 0013."""
+
+    __tablename__ = "crawl_hosts"
+
+    host: Mapped[str] = mapped_column(String(300), primary_key=True)
+    interval: Mapped[float] = mapped_column(Float)
+    concurrency: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime]

@@ -1,18 +1,26 @@
 """Workers by role, one Temporal worker per task queue: `workflows` (both workflows and their store
 and alert activities), `crawl` (I/O-bound: many at once over one crawler) and `review` (CPU-bound:
-parse and check in a process pool). One process may hold any of them; `dwatch up` holds all three."""
+parse and check in a process pool). One process may hold any of them; `dwatch up` holds all three.
+
+The review pool's processes run with a soft address-space limit, and the pool replaces itself when
+one of them dies: concurrent.futures then marks the whole pool broken, and every later review would
+fail. The parse itself runs in a process of its own under the parse budget (`parsers.budget`), so a
+hostile document never takes a pool process down; this guards against whatever else might."""
 
 from __future__ import annotations
 
 import asyncio
 import compileall
 import multiprocessing
-from collections.abc import AsyncIterator, Collection
-from concurrent.futures import ProcessPoolExecutor
+import resource
+import threading
+from collections.abc import AsyncIterator, Callable, Collection
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, ParamSpec, TypeVar
 
 from temporalio import activity
 from temporalio.client import Client
@@ -86,6 +94,53 @@ def prepare_store(settings: Settings) -> Store:
     return store
 
 
+# A review process holds a parsed report (text capped by the parse limits) and its checks: far below
+# this. Soft only, so the parse processes it starts can set their own budget above it.
+REVIEW_PROCESS_MEMORY = 2 * 1024**3
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def _start_review_process(settings: Settings) -> None:
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (REVIEW_PROCESS_MEMORY, hard))
+    open_review_store(settings)
+
+
+class RenewingProcessPool(Executor):
+    """A process pool that starts afresh when it is found broken (one of its processes died)."""
+
+    def __init__(self, start: Callable[[], ProcessPoolExecutor]) -> None:
+        self._start = start
+        self._pool = start()
+        self._lock = threading.Lock()
+
+    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        with self._lock:
+            try:
+                return self._pool.submit(fn, *args, **kwargs)
+            except BrokenProcessPool:  # the task that was running when it broke has failed (and is retried)
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = self._start()
+                return self._pool.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        with self._lock:
+            self._pool.shutdown(wait, cancel_futures=cancel_futures)
+
+
+def review_pool(settings: Settings, processes: int) -> RenewingProcessPool:
+    """The review processes: spawned, not forked (the parent holds the SDK's runtime threads)."""
+    return RenewingProcessPool(
+        lambda: ProcessPoolExecutor(
+            processes,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_review_process,
+            initargs=(settings,),
+        )
+    )
+
+
 Role = Literal["workflows", "crawl", "review"]
 ROLES: tuple[Role, ...] = ("workflows", "crawl", "review")
 
@@ -126,7 +181,7 @@ async def worker(client: Client, settings: Settings, roles: Collection[Role] = R
                 # is held for one request, which gives up after `total_timeout`: a dead worker's lease
                 # lapses soon after.
                 lease = policy.total_timeout + 10
-                gates = StoreHostGates(store, policy.per_host_concurrency, policy.per_host_interval, lease)
+                gates = StoreHostGates(store, lease)
             fetcher = await stack.enter_async_context(Fetcher(policy, gates))
             workers.append(
                 Worker(
@@ -141,13 +196,7 @@ async def worker(client: Client, settings: Settings, roles: Collection[Role] = R
         if "review" in roles:
             reviewers = None
             if temporal.review_processes:
-                # Spawned, not forked: the parent holds the SDK's runtime threads.
-                reviewers = ProcessPoolExecutor(
-                    temporal.review_processes,
-                    mp_context=multiprocessing.get_context("spawn"),
-                    initializer=open_review_store,
-                    initargs=(settings,),
-                )
+                reviewers = review_pool(settings, temporal.review_processes)
                 stack.callback(reviewers.shutdown, cancel_futures=True)
             workers.append(
                 Worker(

@@ -14,10 +14,10 @@ from dwatch.web.auth import CurrentUser, api_actor, reader
 from dwatch.web.context import context, db
 from dwatch.web.dossier_view import Dossier
 from dwatch.web.findings_view import FindingFilter, FindingView
-from dwatch.web.matrix_view import Matrix, MatrixFilter, SupervisorOption
+from dwatch.web.matrix_view import CursorError, Matrix, MatrixApiQuery, SupervisorOption
 from dwatch.web.security import Role
 from dwatch.web.triage import Decision, triage
-from dwatch.web.view_base import MAX_YEAR, MIN_YEAR, Year
+from dwatch.web.view_base import MAX_YEAR, MIN_YEAR, RowId, Year
 
 # Extra OpenAPI responses of a route, by status code (FastAPI's `responses=`).
 Responses = dict[int | str, dict[str, Any]]
@@ -74,19 +74,25 @@ def list_supervisors(session: DB) -> list[SupervisorOption]:
     return matrix_view.supervisors(session)
 
 
-@router.get("/matrix", tags=["matrix"], responses={422: {"description": "malformed filter"}})
-def get_matrix(session: DB, wanted: Annotated[MatrixFilter, Query()]) -> Matrix:
-    """Agencies × compliance status for a year, filtered; counts per status."""
-    return matrix_view.matrix(session, wanted)
+@router.get("/matrix", tags=["matrix"], responses={422: {"description": "malformed filter or cursor"}})
+def get_matrix(session: DB, wanted: Annotated[MatrixApiQuery, Query()]) -> Matrix:
+    """Agencies × compliance status for a year, filtered and sorted, a page at a time (follow
+    `next_cursor`); counts per status over the whole selection."""
+    selection = wanted.selection()
+    try:
+        return matrix_view.matrix(session, selection, limit=wanted.limit, cursor=wanted.cursor)
+    except CursorError as exc:
+        raise HTTPException(422, str(exc)) from exc
 
 
 @router.get("/findings", tags=["findings"])
 def list_findings(session: DB, wanted: Annotated[FindingFilter, Query()]) -> list[FindingView]:
+    """Findings, most severe first; info-level ones only with `severity=info`."""
     return findings_view.findings(session, wanted)
 
 
 @router.get("/findings/{finding_id}", tags=["findings"], responses=_NOT_FOUND)
-def get_finding(session: DB, finding_id: int) -> FindingView:
+def get_finding(session: DB, finding_id: RowId) -> FindingView:
     """A finding with its status history."""
     found = findings_view.finding(session, finding_id)
     if found is None:
@@ -100,7 +106,7 @@ def get_finding(session: DB, finding_id: int) -> FindingView:
 async def decide(
     request: Request,
     user: Annotated[CurrentUser, Depends(api_actor(Role.SUPERVISOR))],
-    finding_id: int,
+    finding_id: RowId,
     body: DecisionRequest,
 ) -> FindingView:
     """Acknowledge, waive (with a reason) or reopen a finding; recorded with who and when."""

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -21,6 +21,7 @@ from dwatch.ops import Ops, OpsInputError, OpsInputKind, OpsUnavailableError
 from dwatch.store.database import Store
 from dwatch.store.users import count_users, save_user
 from dwatch.temporal.history import ui_link
+from dwatch.timefmt import local_minute
 from dwatch.web import api, auth, exports, health, labels, pages
 from dwatch.web.backends import LocalOps, TemporalOps
 from dwatch.web.context import WebContext
@@ -41,8 +42,8 @@ _SECURITY_HEADERS = {
 
 
 class _SecurityMiddleware:
-    """Gives every browser a signed CSRF cookie (read by forms as `request.state.csrf`), and adds the
-    security headers a response did not set itself (the archived-copy view sets a stricter policy)."""
+    """Gives every browser a CSRF cookie signed for its session (read by forms as `request.state.csrf`),
+    and adds the security headers a response did not set itself (the archived copy sets a stricter policy)."""
 
     def __init__(self, app: ASGIApp, signer: Signer, secure: bool) -> None:
         self.app, self.signer, self.secure = app, signer, secure
@@ -51,10 +52,11 @@ class _SecurityMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        token = Request(scope).cookies.get(auth.CSRF_COOKIE)
-        fresh = not self.signer.csrf_matches(token, token)
-        if fresh:
-            token = self.signer.new_csrf()
+        names, cookies = auth.cookie_names(self.secure), Request(scope).cookies
+        kept, session_token = cookies.get(names.csrf), cookies.get(names.session)
+        # A new token when there is none, or it was signed for another session (or none: before sign-in).
+        valid = kept if self.signer.csrf_matches(kept, kept, session_token) else None
+        token, fresh = valid or self.signer.new_csrf(session_token), valid is None
         scope.setdefault("state", {})["csrf"] = token
 
         async def send_with_headers(message: Message) -> None:
@@ -64,10 +66,7 @@ class _SecurityMiddleware:
                     if name not in headers:
                         headers[name] = value
                 if fresh:
-                    secure = "; Secure" if self.secure else ""
-                    headers.append(
-                        "set-cookie", f"{auth.CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{secure}"
-                    )
+                    headers.append("set-cookie", auth.csrf_cookie(names.csrf, token, self.secure))
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -98,7 +97,7 @@ def _templates(settings: Settings) -> Jinja2Templates:
     env.filters.update(
         safe_href=_safe_href,
         quote=lambda v: quote(str(v), safe=""),
-        dt=lambda v: v.astimezone().strftime("%Y-%m-%d %H:%M") if isinstance(v, datetime) else "—",
+        dt=lambda v: local_minute(v) if isinstance(v, datetime) else "—",
         d=lambda v: v.isoformat() if isinstance(v, date) else "—",
         short=lambda v, n=12: v[:n] if v else "—",
     )
@@ -130,6 +129,7 @@ def create_app(settings: Settings, store: Store | None = None, ops: Ops | None =
         # The machines have no internet: the interactive docs would load their scripts from a CDN.
         docs_url=None,
         redoc_url=None,
+        dependencies=[Depends(auth.same_origin)],
     )
     app.state.web = WebContext(settings=settings, store=store, signer=signer, ops=ops, templates=_templates(settings))
     app.add_middleware(_SecurityMiddleware, signer=signer, secure=settings.web.secure_cookies)
@@ -159,9 +159,9 @@ def _error(request: Request, status: int, message: str, headers: dict[str, str] 
 
 def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(auth.NotAuthenticatedError)
-    async def not_authenticated(request: Request, _exc: auth.NotAuthenticatedError) -> Response:
+    async def not_authenticated(request: Request, exc: auth.NotAuthenticatedError) -> Response:
         if _wants_json(request):
-            return _error(request, 401, "需要有效的访问令牌", {"WWW-Authenticate": "Bearer"})
+            return _error(request, 401, exc.message, {"WWW-Authenticate": exc.challenge})
         return auth.login_redirect(request)
 
     @app.exception_handler(auth.ForbiddenError)

@@ -9,9 +9,12 @@ where the dossier shows it, and the supervisors are alerted on a change.
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from collections.abc import Awaitable
 from typing import TypeVar
+
+from temporalio.service import RPCError, RPCStatusCode
 
 from dwatch import ops
 from dwatch.config import Settings
@@ -24,6 +27,7 @@ from dwatch.web.triage import status_change
 from dwatch.workflows.models import Review
 
 _T = TypeVar("_T")
+log = logging.getLogger(__name__)
 
 
 class TemporalOps:
@@ -32,29 +36,46 @@ class TemporalOps:
     def __init__(self, settings: Settings, store: Store) -> None:
         self.settings = settings
         self.store = store
+        self.address = settings.temporal.address
 
     async def recrawl(self, agency_id: str, year: int, actor: str) -> OpsResult:
-        return await _call(ops.recrawl(self.settings, agency_id, year, actor=actor, store=self.store))
+        return await _call(self.address, ops.recrawl(self.settings, agency_id, year, actor=actor, store=self.store))
 
     async def recheck(self, agency_id: str, year: int, actor: str) -> OpsResult:
-        return await _call(ops.recheck(self.settings, agency_id, year, actor=actor, store=self.store))
+        return await _call(self.address, ops.recheck(self.settings, agency_id, year, actor=actor, store=self.store))
 
     async def start_sweep(self, year: int, agency_ids: list[str] | None = None) -> str:
-        return await _call(ops.start_sweep(self.settings, year, agency_ids, store=self.store))
+        return await _call(self.address, ops.start_sweep(self.settings, year, agency_ids, store=self.store))
 
     async def waive(self, agency_id: str, year: int, fingerprint: str, reason: str, actor: str) -> OpsResult:
-        return await _call(ops.waive(self.settings, agency_id, year, fingerprint, reason, actor, store=self.store))
+        return await _call(
+            self.address, ops.waive(self.settings, agency_id, year, fingerprint, reason, actor, store=self.store)
+        )
 
 
-async def _call(action: Awaitable[_T]) -> _T:
+async def _call(address: str, action: Awaitable[_T]) -> _T:
     try:
         return await action
     except (OpsInputError, OpsUnavailableError):
         raise  # refused input (404/422) or a refused update: the person gets the reason as it is
     # A boundary: whatever Temporal's client raises (connection refused, timeouts, a failed workflow),
-    # the person pressing the button gets the reason, not a 500.
+    # the person pressing the button gets a reason to act on, not a 500 nor the client's English text
+    # (which goes to the log for ops).
     except Exception as exc:
-        raise OpsUnavailableError(f"调度服务（Temporal）未能执行：{exc}") from exc
+        log.warning("ops action through Temporal at %s failed", address, exc_info=True)
+        raise OpsUnavailableError(unavailable_reason(address, exc)) from exc
+
+
+def unavailable_reason(address: str, exc: BaseException) -> str:
+    """Why Temporal could not run an action, in words a person can act on."""
+    if isinstance(exc, TimeoutError) or (isinstance(exc, RPCError) and exc.status is RPCStatusCode.DEADLINE_EXCEEDED):
+        return f"调度服务（Temporal，{address}）响应超时：可能正忙或 worker 未运行，请稍后重试；仍不行请联系运维人员"
+    if isinstance(exc, RuntimeError | RPCError | OSError):  # the client's "Failed client connect", refused, reset
+        return (
+            f"无法连接调度服务（Temporal，{address}）：请确认 Temporal 与 worker 已启动（dwatch up 或 dwatch worker）"
+            "后重试；仍不行请联系运维人员"
+        )
+    return f"调度服务（Temporal，{address}）未能执行该操作（{type(exc).__name__}）：详情见服务日志，请联系运维人员"
 
 
 class LocalOps:

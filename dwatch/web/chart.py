@@ -8,11 +8,11 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 
 from pydantic import BaseModel
 
 from dwatch.web.labels import STATUS_ORDER, STATUS_ZH
-from dwatch.web.matrix_view import MatrixRow
 
 WEEKS = 8  # weeks shown either side of the deadline; earlier and later dates fall into the edge bars
 WIDTH, HEIGHT = 640, 150
@@ -55,16 +55,24 @@ def _week_label(week: int) -> str:
     return f"截止前第{-week}周" if week < 0 else f"截止后第{week + 1}周"
 
 
-def timeliness(rows: list[MatrixRow]) -> TimelinessChart:
+@dataclass(frozen=True, slots=True)
+class Published:
+    """`count` agencies of `status` that published `days` after their deadline (negative: before)."""
+
+    days: int
+    status: str
+    count: int
+
+
+def timeliness(published_counts: list[Published], total: int) -> TimelinessChart:
+    """The chart of the `total` agencies selected, of which `published_counts` have a publication date."""
     bins: dict[int, Counter[str]] = {w: Counter() for w in range(-WEEKS, WEEKS + 1)}
     published = 0
-    for row in rows:
-        if row.published_on is None or row.deadline is None:
-            continue
-        published += 1
+    for entry in published_counts:
+        published += entry.count
         # Week 0 starts the day after the deadline: a report on the deadline day is on time (week -1).
-        week = (row.published_on - row.deadline).days - 1
-        bins[max(-WEEKS, min(WEEKS, week // 7))][row.status] += 1
+        week = entry.days - 1
+        bins[max(-WEEKS, min(WEEKS, week // 7))][entry.status] += entry.count
     max_count = max((sum(c.values()) for c in bins.values()), default=0) or 1
     plot_w, plot_h = WIDTH - _LEFT - 4, HEIGHT - _BOTTOM - _TOP
     step = plot_w / len(bins)
@@ -86,7 +94,7 @@ def timeliness(rows: list[MatrixRow]) -> TimelinessChart:
         baseline_y=HEIGHT - _BOTTOM,
         max_count=max_count,
         published=published,
-        unpublished=len(rows) - published,
+        unpublished=total - published,
     )
 
 

@@ -4,26 +4,33 @@ findings pinned on the sections, tables, rows and cells they point at."""
 from __future__ import annotations
 
 import hashlib
-from datetime import date, datetime
+from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dwatch.reports.checks.catalogue import CATALOGUE
+from dwatch.reports.checks.readability import ReadParams
 from dwatch.reports.compliance import report_deadline
-from dwatch.reports.model import AnnualReport, Location
+from dwatch.reports.labels import MatchQuality
+from dwatch.reports.model import AnnualReport, LabelMatch, Location
+from dwatch.reports.parsers.ocr import cell_image
 from dwatch.store.audit import AuditRecord, audit
+from dwatch.store.blobs import BlobCorruptedError, BlobStore
+from dwatch.store.images import image_source
 from dwatch.store.reports import load_report
-from dwatch.store.tables import AgencyStatus, Document, FindingStatus
-from dwatch.web.view_base import ViewModel
+from dwatch.store.tables import AgencyStatus, Document, FindingStatus, Report
+from dwatch.web.view_base import LocalDateTime, ViewModel
 
 
 class CurrentStatus(ViewModel):
     status: str
     detail: str
-    changed_at: datetime
-    checked_at: datetime
+    changed_at: LocalDateTime
+    checked_at: LocalDateTime
     document_id: int | None
 
 
@@ -34,6 +41,10 @@ class CellView(BaseModel):
     anchor: str
     findings: list[int] = Field(default_factory=list, description="ids of unresolved findings pointing here")
     waived: bool = False
+    ocr: bool = False
+    confidence: float | None = None
+    doubtful: bool = Field(default=False, description="OCR'd below READ-01's min_confidence: shown with its image")
+    crop_url: str | None = Field(default=None, description="the cell's image crop, when read by OCR")
 
 
 class RowView(BaseModel):
@@ -79,6 +90,37 @@ class Dossier(BaseModel):
     report: ParsedReport | None
 
 
+TABLE_IDS = ("table2", "table3", "table4")
+# Below this an OCR'd cell is doubtful (READ-01's threshold): the dossier shows its image beside the value.
+_MIN_CONFIDENCE = next(p for _, p in CATALOGUE.rule("READ-01").bound_checks if isinstance(p, ReadParams)).min_confidence
+
+
+def crop_url(report_id: int, table: str, row: str | None, column: str) -> str:
+    query = urlencode({"table": table, "column": column, **({"row": row} if row else {})})
+    return f"/reports/{report_id}/crop?{query}"
+
+
+def cell_crop(
+    session: Session, blobs: BlobStore, report_id: int, table: str, row: str | None, column: str
+) -> bytes | None:
+    """The PNG of an OCR'd cell of a stored report, cut from the archived document or its stored image;
+    None when there is no such cell, it was not read by OCR, or its image is gone."""
+    stored = session.get(Report, report_id)
+    if stored is None or table not in TABLE_IDS:
+        return None
+    parsed = AnnualReport.model_validate(stored.content).table(table)
+    rows = [r for r in (*parsed.rows, *parsed.extra_rows) if r.row_id == row]
+    cell = next((c for r in rows for c in r.cells if c.column == column), None)
+    document = session.get(Document, stored.document_id)
+    if cell is None or cell.crop is None or document is None:
+        return None
+    try:
+        data = blobs.get(document.sha256)
+    except (KeyError, BlobCorruptedError):
+        return None
+    return cell_image(data, cell.crop, image_source(session, blobs, document))
+
+
 def cell_anchor(table: str, row: str | None, column: str | None = None) -> str:
     # Anchors are element ids (stable, so links can be shared); labels are Chinese text, so digest them.
     key = "/".join(p or "" for p in (table, row, column)).encode("utf-8")
@@ -118,7 +160,7 @@ def _parsed_report(session: Session, record: AuditRecord, current: AgencyStatus 
         document_id=chosen.document_id,
         title=report.title,
         format=report.format.value,
-        tables=[_table_view(report, table_id, pins) for table_id in ("table2", "table3", "table4")],
+        tables=[_table_view(report, chosen.id, table_id, pins) for table_id in TABLE_IDS],
         sections=[
             SectionView(
                 section_id=s.section_id,
@@ -133,7 +175,9 @@ def _parsed_report(session: Session, record: AuditRecord, current: AgencyStatus 
     )
 
 
-def _table_view(report: AnnualReport, table_id: str, pins: list[tuple[int, str, Location]]) -> TableView:
+def _table_view(
+    report: AnnualReport, report_id: int, table_id: str, pins: list[tuple[int, str, Location]]
+) -> TableView:
     table = report.table(table_id)
     columns = list(dict.fromkeys(c.column for row in (*table.rows, *table.extra_rows) for c in row.cells))
     here = [(i, status, loc) for i, status, loc in pins if loc.table == table_id]
@@ -155,13 +199,17 @@ def _table_view(report: AnnualReport, table_id: str, pins: list[tuple[int, str, 
                     anchor=cell_anchor(table_id, row.row_id, column),
                     findings=[i for i, _ in pinned],
                     waived=bool(pinned) and all(s == FindingStatus.WAIVED.value for _, s in pinned),
+                    ocr=cell.ocr,
+                    confidence=cell.confidence,
+                    doubtful=cell.confidence is not None and cell.confidence < _MIN_CONFIDENCE,
+                    crop_url=crop_url(report_id, table_id, row.row_id, column) if cell.crop else None,
                 )
             )
         rows.append(
             RowView(
                 row_id=row.row_id,
-                label=row.label.template,
-                found=row.label.found if row.label.found != row.label.template else None,
+                label=row.label.template or row.label.found or "",
+                found=original_label(row.label),
                 missing=row.missing,
                 cells=cells,
                 findings=[i for i, _, loc in here if loc.row == row.row_id and loc.row and not loc.column],
@@ -174,6 +222,22 @@ def _table_view(report: AnnualReport, table_id: str, pins: list[tuple[int, str, 
         rows=rows,
         findings=[i for i, _, loc in here if not loc.row],
     )
+
+
+# How much of a differing label is shown: the label's own length and a little more. The text a parser
+# read in a label's place can carry the column headers above it run together ("第二十条第（一）项信息内容
+# 本年制发件数…规章"); its tail is where the row's own label is.
+_LABEL_SLACK = 6
+
+
+def original_label(label: LabelMatch) -> str | None:
+    """What the report had in place of the template's label, when it says something else (a variant or
+    a misspelling); None when it is the template's label (whatever header text a parser ran into it)."""
+    if not label.template or not label.found or label.quality not in (MatchQuality.VARIANT, MatchQuality.FUZZY):
+        return None
+    found = " ".join(label.found.split())
+    keep = len(label.template) + _LABEL_SLACK
+    return found if len(found) <= keep else "…" + found[-keep:]
 
 
 def finding_anchor(location: dict[str, Any]) -> str | None:

@@ -2,27 +2,33 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dwatch.labels import FINDING_STATUS_ZH, SEVERITY_ZH, enum_doc
+from dwatch.reports.checks.findings import Severity
 from dwatch.store.findings import FindingQuery, history, query_findings
 from dwatch.store.tables import Agency, Finding, FindingStatus
-from dwatch.web.view_base import FilterModel, ViewModel, Year
+from dwatch.web.view_base import FilterModel, LocalDateTime, ViewModel, Year
 
 
 class FindingFilter(FilterModel):
     year: Year | None = None
     agency: str | None = Field(default=None, max_length=64)
-    status: FindingStatus | None = None
+    status: FindingStatus | None = Field(default=None, description=enum_doc(FINDING_STATUS_ZH))
     rule: str | None = Field(default=None, max_length=32)
+    # Info findings (e.g. ART-01, an artefact repaired before analysis) need nobody's action: shown on request.
+    severity: Severity = Field(
+        default=Severity.WARNING,
+        description=f"the least severe level listed (default `warning`: info hidden); {enum_doc(SEVERITY_ZH)}",
+    )
 
 
 class FindingEventView(ViewModel):
-    at: datetime
+    at: LocalDateTime
     from_status: str | None
     to_status: str
     actor: str
@@ -36,17 +42,17 @@ class FindingView(ViewModel):
     report_year: int
     fingerprint: str
     rule_id: str
-    severity: str
+    severity: str = Field(description=enum_doc(SEVERITY_ZH))
     category: str
     message_zh: str
     evidence: str
     location: dict[str, Any]
-    status: str
+    status: str = Field(description=enum_doc(FINDING_STATUS_ZH))
     status_by: str
-    status_changed_at: datetime
+    status_changed_at: LocalDateTime
     status_reason: str | None
-    first_seen_at: datetime
-    last_seen_at: datetime
+    first_seen_at: LocalDateTime
+    last_seen_at: LocalDateTime
     times_seen: int
     history: list[FindingEventView] = Field(default_factory=list)
 
@@ -79,7 +85,11 @@ def finding(session: Session, finding_id: int) -> FindingView | None:
 
 
 def findings(session: Session, wanted: FindingFilter) -> list[FindingView]:
-    rows = query_findings(session, FindingQuery(agency_id=wanted.agency, report_year=wanted.year, status=wanted.status))
+    """The findings under the filter, most severe first."""
+    query = FindingQuery(
+        agency_id=wanted.agency, report_year=wanted.year, status=wanted.status, min_severity=wanted.severity
+    )
+    rows = query_findings(session, query)
     if wanted.rule:
         rows = [r for r in rows if r.rule_id == wanted.rule]
     wanted_ids = {r.agency_id for r in rows}

@@ -1,14 +1,13 @@
-"""zh-CN labels of the dashboard, shared by pages and exports (one wording everywhere)."""
+"""zh-CN labels of the dashboard, shared by pages and exports. Status and severity names come from
+`dwatch.labels`, so the CLI, the alerts and the dashboard say the same thing."""
 
 from __future__ import annotations
 
 from typing import Final
 
-from dwatch.labels import COMPLIANCE_STATUS_ZH, FINDING_STATUS_ZH
-from dwatch.reports.checks.findings import Category, Severity
+from dwatch.labels import FINDING_STATUS_ZH, SEVERITY_ORDER, SEVERITY_ZH, STATUS_ZH, UNCHECKED
+from dwatch.reports.checks.findings import Category
 from dwatch.reports.compliance import ComplianceStatus
-
-UNCHECKED: Final = "unchecked"  # an active agency without a status for the year yet
 
 # The matrix lists problems first: what a supervisor must chase comes before what is fine.
 STATUS_ORDER: Final = (
@@ -21,11 +20,6 @@ STATUS_ORDER: Final = (
     UNCHECKED,
     ComplianceStatus.COMPLIANT.value,
 )
-
-STATUS_ZH: Final = {**COMPLIANCE_STATUS_ZH, UNCHECKED: "未检查"}
-
-
-SEVERITY_ZH: Final = {Severity.ERROR.value: "错误", Severity.WARNING.value: "警告", Severity.INFO.value: "提示"}
 
 CATEGORY_ZH: Final = {
     Category.TIME.value: "未按时发布",
@@ -48,4 +42,16 @@ TABLE_ZH: Final = {
 RUN_STATUS_ZH: Final = {"running": "运行中", "completed": "已完成", "failed": "失败", "cancelled": "已取消"}
 NOTIFICATION_STATUS_ZH: Final = {"pending": "待发送", "sent": "已发送", "failed": "发送失败"}
 
-__all__ = ["FINDING_STATUS_ZH"]  # re-exported: templates and exports read every label from here
+# Re-exported: templates and exports read every label from here.
+__all__ = [
+    "CATEGORY_ZH",
+    "FINDING_STATUS_ZH",
+    "NOTIFICATION_STATUS_ZH",
+    "RUN_STATUS_ZH",
+    "SEVERITY_ORDER",
+    "SEVERITY_ZH",
+    "STATUS_ORDER",
+    "STATUS_ZH",
+    "TABLE_ZH",
+    "UNCHECKED",
+]

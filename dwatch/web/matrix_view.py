@@ -1,40 +1,92 @@
-"""The compliance matrix: agencies × status for a year, with filters, counts and the trend over years."""
+"""The compliance matrix: agencies × status for a year, with filters, counts and the trend over years.
+
+Built for a province's 20,000 agencies: the database filters, counts, sorts and pages; Python only
+ever holds one page of rows (and the export streams the selection page by page). A page is addressed
+by its number (the dashboard) or by a keyset cursor (the API and the export): the sort key of the last
+row seen, so paging stays exact while statuses change underneath.
+"""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from collections import Counter, defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Literal
+from datetime import date
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select, tuple_
+from sqlalchemy.orm import QueryableAttribute, Session
 
+from dwatch.labels import enum_doc
 from dwatch.reports.checks.findings import Severity
 from dwatch.reports.compliance import report_deadline
 from dwatch.store.tables import Agency, AgencyStatus, Document, Finding, FindingStatus
 from dwatch.store.tables import Supervisor as SupervisorTable
-from dwatch.web.labels import STATUS_ORDER, UNCHECKED
-from dwatch.web.view_base import FilterModel, ViewModel, Year, default_year
+from dwatch.web.chart import Published
+from dwatch.web.labels import STATUS_ORDER, STATUS_ZH, UNCHECKED
+from dwatch.web.view_base import FilterModel, LocalDateTime, ViewModel, Year, default_year
 
 # Findings that still need someone's attention; waived and resolved ones do not make an agency defective.
 ACTIVE_FINDING_STATUSES = (FindingStatus.OPEN.value, FindingStatus.ACKNOWLEDGED.value)
 MatrixStatus = Literal[
     "compliant", "defective", "late", "missing", "unreachable", "unparseable", "needs_review", "unchecked"
 ]
+MatrixSort = Literal["status", "name", "region", "supervisor", "published", "findings"]
+SORT_ZH: dict[str, str] = {
+    "status": "状态",
+    "name": "机关名称",
+    "region": "区划代码",
+    "supervisor": "监督机构",
+    "published": "发布日期",
+    "findings": "待处理问题数",
+}
+PAGE_SIZE = 100
+SortKey = ColumnElement[Any] | QueryableAttribute[Any]
+MAX_PAGE_SIZE = 1000
+_NO_DATE = date(9999, 12, 31)  # unpublished sorts after every date
 
 
 class MatrixFilter(FilterModel):
+    """Which agencies (every filter combines with the others) and in what order."""
+
     year: Year | None = Field(default=None, description="report year; default: the newest with statuses")
     region: str | None = Field(default=None, pattern=r"^\d{1,15}$", description="region code prefix")
     supervisor: str | None = Field(default=None, description="supervisor id; its subordinate supervisors included")
-    status: MatrixStatus | None = Field(default=None, description="a compliance status, or `unchecked`")
+    status: MatrixStatus | None = Field(default=None, description=f"a status: {enum_doc(STATUS_ZH)}")
     rule: str | None = Field(default=None, max_length=32, description="agencies with an open finding of this rule")
+    q: str | None = Field(default=None, max_length=100, description="part of the agency's name or id")
+    sort: MatrixSort = Field(default="status", description="problems first by default")
+    order: Literal["asc", "desc"] = "asc"
+
+    def selection(self) -> MatrixFilter:
+        """The filter alone, without the page or cursor of a subclass (what exports and links carry)."""
+        return MatrixFilter.model_validate(self.model_dump(include=set(MatrixFilter.model_fields)))
 
 
-# A plain dataclass, not a model: 5,000 rows are built per page view, and their values come from
-# typed columns already (pydantic still documents and serialises it in the API).
+class MatrixPageQuery(MatrixFilter):
+    """The dashboard's page: numbered pages."""
+
+    page: int = Field(default=1, ge=1, le=100_000)
+    per_page: int = Field(default=PAGE_SIZE, ge=10, le=500)
+
+
+class MatrixApiQuery(MatrixFilter):
+    """The API: a keyset cursor (`next_cursor` of the previous answer)."""
+
+    cursor: str | None = Field(default=None, max_length=2000, description="`next_cursor` of the previous page")
+    limit: int = Field(default=PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
+
+
+class CursorError(ValueError):
+    """A cursor that is not one this server made for the same sort."""
+
+
+# A plain dataclass, not a model: rows come from typed columns already (pydantic still documents and
+# serialises it in the API).
 @dataclass(frozen=True, slots=True)
 class MatrixRow:
     agency_id: str
@@ -50,14 +102,16 @@ class MatrixRow:
     days_late: int | None
     open_findings: int
     rules: list[str]
-    checked_at: datetime | None
+    checked_at: LocalDateTime | None
 
 
 class Matrix(BaseModel):
     filter: MatrixFilter
     counts: dict[str, int] = Field(description="agencies per status under the other filters (status ignored)")
-    total: int
+    total: int = Field(description="agencies under the other filters, every status")
+    selected: int = Field(description="agencies under every filter: what the pages go through")
     rows: list[MatrixRow]
+    next_cursor: str | None = Field(default=None, description="pass as `cursor` for the next page; none: last page")
 
 
 class SupervisorOption(ViewModel):
@@ -88,17 +142,159 @@ def with_year(session: Session, wanted: MatrixFilter) -> MatrixFilter:
     return wanted if wanted.year else wanted.model_copy(update={"year": default_year(session)})
 
 
-def matrix(session: Session, wanted: MatrixFilter) -> Matrix:
-    wanted = with_year(session, wanted)
-    return summarise(wanted, matrix_rows(session, wanted))
+def _year(wanted: MatrixFilter) -> int:
+    assert wanted.year is not None  # with_year() first
+    return wanted.year
 
 
-def matrix_rows(session: Session, wanted: MatrixFilter) -> list[MatrixRow]:
-    """The agencies under every filter but the status one (counts and charts cover them all)."""
-    year = wanted.year
-    assert year is not None  # with_year() first
-    all_supervisors = supervisors(session)
-    names = {s.id: s.name for s in all_supervisors}
+_status = func.coalesce(AgencyStatus.status, UNCHECKED)
+_status_rank = case({s: i for i, s in enumerate(STATUS_ORDER)}, value=_status, else_=len(STATUS_ORDER))
+
+
+def _active_counts(year: int) -> Any:
+    """Per agency, how many findings still need attention (info findings never do)."""
+    return (
+        select(Finding.agency_id.label("agency_id"), func.count().label("n"))
+        .where(
+            Finding.report_year == year,
+            Finding.status.in_(ACTIVE_FINDING_STATUSES),
+            Finding.severity != Severity.INFO.value,
+        )
+        .group_by(Finding.agency_id)
+        .subquery()
+    )
+
+
+def _selection(session: Session, wanted: MatrixFilter, *columns: Any, documents: bool = False) -> Select[Any]:
+    """`columns` of the agencies under every filter but the status one (counts and charts cover them all);
+    `documents`: with the report's document joined."""
+    year = _year(wanted)
+    stmt = (
+        select(*columns)
+        .select_from(Agency)
+        .outerjoin(AgencyStatus, and_(AgencyStatus.agency_id == Agency.id, AgencyStatus.report_year == year))
+        .where(or_(Agency.active, AgencyStatus.status.is_not(None)))
+    )
+    if documents:
+        stmt = stmt.outerjoin(Document, Document.id == AgencyStatus.document_id)
+    if wanted.region:
+        stmt = stmt.where(Agency.region_code.startswith(wanted.region))
+    if wanted.supervisor:
+        stmt = stmt.where(Agency.supervisor_id.in_(_with_subordinates(supervisors(session), wanted.supervisor)))
+    if wanted.q:
+        stmt = stmt.where(or_(Agency.name.contains(wanted.q, autoescape=True), Agency.id == wanted.q))
+    if wanted.rule:
+        stmt = stmt.where(
+            Agency.id.in_(
+                select(Finding.agency_id).where(
+                    Finding.report_year == year,
+                    Finding.rule_id == wanted.rule,
+                    Finding.status.in_(ACTIVE_FINDING_STATUSES),
+                )
+            )
+        )
+    return stmt
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What the whole selection (every filter but the status one) amounts to: counts and the chart's data."""
+
+    counts: dict[str, int]
+    published: list[Published]
+
+
+def summary(session: Session, wanted: MatrixFilter) -> Summary:
+    """Agencies per status, and per publication day against each agency's own deadline (one query)."""
+    year = _year(wanted)
+    columns = (_status, Agency.kind, Agency.deadline, Document.published_on)
+    stmt = _selection(session, wanted, *columns, func.count(), documents=True)
+    grouped = session.execute(stmt.group_by(*columns))
+    by_status: Counter[str] = Counter()
+    deadlines: dict[tuple[str, str | None], date | None] = {}
+    published: list[Published] = []
+    for status, kind, local, published_on, count in grouped:
+        by_status[status] += count
+        if published_on is None:
+            continue
+        if (kind, local) not in deadlines:
+            deadlines[kind, local] = report_deadline(year, kind, local)
+        deadline = deadlines[kind, local]
+        if deadline is not None:
+            published.append(Published(days=(published_on - deadline).days, status=status, count=count))
+    return Summary(counts={s: by_status.get(s, 0) for s in STATUS_ORDER}, published=published)
+
+
+def _sort_keys(sort: MatrixSort, active: Any) -> list[SortKey]:
+    """The ORDER BY of a sort, never NULL (a keyset compares them), before the agency id."""
+    keys: dict[str, list[SortKey]] = {
+        "status": [_status_rank, Agency.region_code],
+        "name": [Agency.name],
+        "region": [Agency.region_code],
+        "supervisor": [func.coalesce(SupervisorTable.name, Agency.supervisor_id)],
+        "published": [func.coalesce(Document.published_on, literal(_NO_DATE))],
+        "findings": [func.coalesce(active.c.n, 0)],
+    }
+    return [*keys[sort], Agency.id]
+
+
+def _encode_cursor(wanted: MatrixFilter, values: Sequence[Any]) -> str:
+    payload = {"s": wanted.sort, "o": wanted.order, "k": [v.isoformat() if isinstance(v, date) else v for v in values]}
+    return base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(wanted: MatrixFilter, cursor: str, keys: list[SortKey]) -> list[Any]:
+    """The sort key values a cursor carries, typed for comparison; `CursorError` for anything else."""
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        sort, order, values = payload["s"], payload["o"], payload["k"]
+    except (ValueError, KeyError, TypeError, binascii.Error) as exc:
+        raise CursorError("翻页游标无效，请从第一页重新开始") from exc
+    if (sort, order) != (wanted.sort, wanted.order):
+        raise CursorError("翻页游标与当前排序不符，请从第一页重新开始")
+    if not isinstance(values, list) or len(values) != len(keys) or not all(isinstance(v, str | int) for v in values):
+        raise CursorError("翻页游标无效，请从第一页重新开始")
+    if sort == "published":  # the first key is a date
+        try:
+            values[0] = date.fromisoformat(values[0])
+        except (TypeError, ValueError) as exc:
+            raise CursorError("翻页游标无效，请从第一页重新开始") from exc
+    return values
+
+
+def _page(
+    session: Session, wanted: MatrixFilter, *, limit: int, cursor: str | None = None, offset: int = 0
+) -> tuple[list[MatrixRow], str | None]:
+    """One page of the selection (status filter applied), sorted, and the cursor of the next one.
+
+    Two steps: the database sorts narrow rows (the sort key and the id) to find the page, then reads
+    the page's hundred agencies in full."""
+    year = _year(wanted)
+    active = _active_counts(year)
+    keys = _sort_keys(wanted.sort, active)
+    labelled = (key.label(f"k{i}") for i, key in enumerate(keys))
+    stmt = _selection(session, wanted, *labelled, documents=wanted.sort == "published")
+    if wanted.sort == "supervisor":
+        stmt = stmt.outerjoin(SupervisorTable, SupervisorTable.id == Agency.supervisor_id)
+    if wanted.sort == "findings":
+        stmt = stmt.outerjoin(active, active.c.agency_id == Agency.id)
+    if wanted.status:
+        stmt = stmt.where(_status == wanted.status)
+    descending = wanted.order == "desc"
+    if cursor:
+        after = tuple_(*keys), tuple_(*(literal(v) for v in _decode_cursor(wanted, cursor, keys)))
+        stmt = stmt.where(after[0] < after[1] if descending else after[0] > after[1])
+    stmt = stmt.order_by(*(key.desc() if descending else key for key in keys)).offset(offset).limit(limit + 1)
+    found = session.execute(stmt).all()
+    more, found = len(found) > limit, found[:limit]
+    ids = [r[-1] for r in found]  # the agency id is the last key
+    rows = _rows(session, year, ids)
+    next_cursor = _encode_cursor(wanted, list(found[-1])) if more else None
+    return rows, next_cursor
+
+
+def _rows(session: Session, year: int, ids: list[str]) -> list[MatrixRow]:
+    """The agencies `ids` in full, in that order."""
     stmt = (
         select(
             Agency.id,
@@ -111,29 +307,18 @@ def matrix_rows(session: Session, wanted: MatrixFilter) -> list[MatrixRow]:
             AgencyStatus.detail,
             AgencyStatus.checked_at,
             Document.published_on,
+            func.coalesce(SupervisorTable.name, Agency.supervisor_id).label("supervisor_name"),
         )
         .outerjoin(AgencyStatus, and_(AgencyStatus.agency_id == Agency.id, AgencyStatus.report_year == year))
         .outerjoin(Document, Document.id == AgencyStatus.document_id)
-        .where(or_(Agency.active, AgencyStatus.status.is_not(None)))
+        .outerjoin(SupervisorTable, SupervisorTable.id == Agency.supervisor_id)
+        .where(Agency.id.in_(ids))
     )
-    if wanted.region:
-        stmt = stmt.where(Agency.region_code.startswith(wanted.region))
-    if wanted.supervisor:
-        stmt = stmt.where(Agency.supervisor_id.in_(_with_subordinates(all_supervisors, wanted.supervisor)))
-    if wanted.rule:
-        stmt = stmt.where(
-            Agency.id.in_(
-                select(Finding.agency_id).where(
-                    Finding.report_year == year,
-                    Finding.rule_id == wanted.rule,
-                    Finding.status.in_(ACTIVE_FINDING_STATUSES),
-                )
-            )
-        )
-    rules = _active_rules(session, year)
-    order = {status: i for i, status in enumerate(STATUS_ORDER)}
+    by_id = {r.id: r for r in session.execute(stmt)} if ids else {}
+    rules = _active_rules(session, year, ids)
     rows: list[MatrixRow] = []
-    for r in session.execute(stmt):
+    for agency_id in ids:
+        r = by_id[agency_id]
         deadline = report_deadline(year, r.kind, r.deadline)
         late = (r.published_on - deadline).days if r.published_on and deadline else None
         agency_rules = rules.get(r.id, Counter())
@@ -144,7 +329,7 @@ def matrix_rows(session: Session, wanted: MatrixFilter) -> list[MatrixRow]:
                 kind=r.kind,
                 region=r.region_code,
                 supervisor_id=r.supervisor_id,
-                supervisor_name=names.get(r.supervisor_id, r.supervisor_id),
+                supervisor_name=r.supervisor_name,
                 status=r.status or UNCHECKED,
                 detail=r.detail or "",
                 published_on=r.published_on,
@@ -155,30 +340,56 @@ def matrix_rows(session: Session, wanted: MatrixFilter) -> list[MatrixRow]:
                 checked_at=r.checked_at,
             )
         )
-    rows.sort(key=lambda row: (order.get(row.status, len(order)), row.region, row.agency_id))
     return rows
 
 
-def summarise(wanted: MatrixFilter, rows: list[MatrixRow]) -> Matrix:
-    """Counts per status over `rows`, and the rows of the wanted status."""
-    counts = Counter(row.status for row in rows)
-    shown = [row for row in rows if row.status == wanted.status] if wanted.status else rows
+def matrix(
+    session: Session,
+    wanted: MatrixFilter,
+    *,
+    limit: int = PAGE_SIZE,
+    cursor: str | None = None,
+    offset: int = 0,
+    overview: Summary | None = None,
+) -> Matrix:
+    """Counts over the whole selection (`overview`, if the caller has it already) and one page of it
+    (by `cursor`, or by `offset`)."""
+    wanted = with_year(session, wanted)
+    by_status = (overview or summary(session, wanted)).counts
+    rows, next_cursor = _page(session, wanted, limit=limit, cursor=cursor, offset=offset)
+    total = sum(by_status.values())
     # Constructed, not validated: the rows are built from typed columns just above.
     return Matrix.model_construct(
         filter=wanted,
-        counts={s: counts.get(s, 0) for s in STATUS_ORDER},
-        total=len(rows),
-        rows=shown,
+        counts=by_status,
+        total=total,
+        selected=by_status[wanted.status] if wanted.status else total,
+        rows=rows,
+        next_cursor=next_cursor,
     )
 
 
-def _active_rules(session: Session, year: int) -> dict[str, Counter[str]]:
-    """Per agency, how many findings of each rule still need attention (info findings never do)."""
+def all_rows(session: Session, wanted: MatrixFilter, batch: int = MAX_PAGE_SIZE) -> Iterator[MatrixRow]:
+    """Every row of the selection, in its order, a page at a time (the exports stream them)."""
+    wanted = with_year(session, wanted)
+    cursor: str | None = None
+    while True:
+        rows, cursor = _page(session, wanted, limit=batch, cursor=cursor)
+        yield from rows
+        if cursor is None:
+            return
+
+
+def _active_rules(session: Session, year: int, agency_ids: list[str]) -> dict[str, Counter[str]]:
+    """Per agency of the page, how many findings of each rule still need attention (info never does)."""
     by_agency: dict[str, Counter[str]] = defaultdict(Counter)
+    if not agency_ids:
+        return by_agency
     stmt = (
         select(Finding.agency_id, Finding.rule_id, func.count())
         .where(
             Finding.report_year == year,
+            Finding.agency_id.in_(agency_ids),
             Finding.status.in_(ACTIVE_FINDING_STATUSES),
             Finding.severity != Severity.INFO.value,
         )

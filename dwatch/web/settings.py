@@ -21,7 +21,21 @@ class WebSettings(BaseModel):
     )
     session_hours: int = Field(default=12, ge=1, description="lifetime of a browser session")
     token_hours: int = Field(default=24, ge=1, description="lifetime of an API bearer token")
-    secure_cookies: bool = Field(default=False, description="mark cookies Secure (behind HTTPS)")
+    secure_cookies: bool = Field(
+        default=False, description="served over HTTPS: cookies marked Secure and named with the __Host- prefix"
+    )
+    login_failures_per_account: int = Field(
+        default=5, ge=1, description="failed sign-ins of one account before it is locked for a while"
+    )
+    login_failures_per_address: int = Field(
+        default=20, ge=1, description="failed sign-ins from one client address before it is locked for a while"
+    )
+    login_lock_seconds: int = Field(
+        default=60, ge=1, description="the first lock; it doubles with each further failure, up to an hour"
+    )
+    login_wait_seconds: float = Field(
+        default=5, gt=0, description="how long a sign-in waits for a password-hashing slot before 503"
+    )
     admin_password: SecretStr | None = Field(
         default=None, description="bootstrap: create user `admin` (all roles) with this password when no user exists"
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from dwatch.reports.layout import Fragment, Layout, Line
 from dwatch.reports.model import Artifact, Location
@@ -30,7 +31,7 @@ def _clean_fragment(fragment: Fragment, line: Line, artifacts: list[Artifact]) -
         stripped = stripped.replace("\r", "").replace("\n", "")
     if stripped == fragment.text:
         return fragment
-    return Fragment(stripped, fragment.x0, fragment.x1, fragment.confidence)
+    return replace(fragment, text=stripped)
 
 
 def clean(layout: Layout) -> list[Line]:

@@ -10,6 +10,7 @@ from dwatch.reports.labels import MatchQuality, compare, normalize, similarity
 from dwatch.reports.layout import Fragment, Line
 from dwatch.reports.model import Cell, Diagnostic, DiagnosticLevel, LabelMatch, Table, TableRow
 from dwatch.reports.numbers import CellKind, classify
+from dwatch.reports.ocr import NOT_A_NUMBER
 from dwatch.reports.template import (
     SIGNATURES_2019,
     T3_GROUPS,
@@ -39,6 +40,9 @@ _ROW_LABELS = {
 def _cell(spec_table: TableSpec, row_id: str | None, column: str, fragment: Fragment | None, line: Line) -> Cell:
     raw = fragment.text if fragment else ""
     kind, value, approx = classify(raw)
+    confidence = fragment.confidence if fragment else None
+    if confidence is not None and kind is CellKind.TEXT:  # value cells of an OCR'd table: numbers only
+        confidence = min(confidence, NOT_A_NUMBER)
     return Cell(
         column=column,
         raw=raw,
@@ -46,7 +50,8 @@ def _cell(spec_table: TableSpec, row_id: str | None, column: str, fragment: Frag
         value=value,
         approx_value=approx,
         ocr=fragment is not None and fragment.confidence is not None,
-        confidence=fragment.confidence if fragment else None,
+        confidence=confidence,
+        crop=fragment.crop if fragment else None,
         location=location_of(line, table=spec_table.table_id, row=row_id, column=column),
     )
 

@@ -7,6 +7,9 @@ without text in an otherwise readable document get READ-01 too. What was read by
 READ-01, and `qualify` marks every finding resting on an OCR'd cell: below the rule's `min_confidence`
 an error becomes a warning that says so. An agency-year with a READ-01 warning, an IMG-01 or a
 low-confidence finding needs a person to verify it (`dwatch.review`).
+
+PARSE-LIMIT: a document whose parse was stopped at a budget limit (time, memory, work) is unread in
+whole or in part; the rule says which limit, its value and where, and a person must verify it.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from collections.abc import Iterable
 
 from dwatch.reports.checks.findings import Category, Finding, Severity
 from dwatch.reports.checks.registry import Params, RuleRun, kind
-from dwatch.reports.model import AnnualReport, Cell, DiagnosticLevel, Location
+from dwatch.reports.model import AnnualReport, Cell, Diagnostic, DiagnosticLevel, Location
+from dwatch.reports.parsers.limits import PARSE_LIMIT, Limit, LimitHit
 
 # Diagnostics (reports/parsers, reports/assemble) meaning text could not be read, or was read by OCR.
 NO_TEXT = "PARSE-NO-TEXT"
@@ -27,12 +31,12 @@ OCR_READ = "PARSE-OCR"
 _CONTENT_FREE = frozenset({Category.TIME, Category.ACCESS, Category.CHANGE})
 
 # Findings that mean "a person must verify": the document or a table was not (reliably) read.
-NEEDS_REVIEW_RULES = frozenset({"READ-01", "IMG-01"})
+NEEDS_REVIEW_RULES = frozenset({"READ-01", "IMG-01", "PARSE-LIMIT"})
 
 
 def unreadable(report: AnnualReport) -> bool:
     """No readable text at all: nothing in it can be checked (nor held against the agency)."""
-    if any(d.code == NO_TEXT for d in report.diagnostics):
+    if any(d.code == NO_TEXT for d in report.diagnostics) or _stopped(report.diagnostics):
         return True
     return any(d.code == OCR_NEEDED and d.level is DiagnosticLevel.ERROR for d in report.diagnostics)
 
@@ -69,7 +73,7 @@ def unreadable_document(run: RuleRun, p: ReadParams) -> None:
     location = Location()
     if ocr is not None and ocr.level is DiagnosticLevel.ERROR:
         run.emit("scanned", location=location, evidence=ocr.message, key="document", pages=_pages(ocr.message))
-    elif NO_TEXT in by_code:
+    elif NO_TEXT in by_code and not _stopped(report.diagnostics):  # a stopped parse is PARSE-LIMIT's to say
         run.emit("no_text", location=location, evidence=by_code[NO_TEXT].message, key="document")
     elif ocr is not None:
         run.emit("pages", location=location, evidence=ocr.message, key="pages", pages=_pages(ocr.message))
@@ -88,6 +92,50 @@ def unreadable_document(run: RuleRun, p: ReadParams) -> None:
             cells=len(cells),
             lowest=f"{lowest:.2f}" if lowest is not None else "-",
             min_confidence=p.min_confidence,
+        )
+
+
+def _stopped(diagnostics: list[Diagnostic]) -> bool:
+    """The parse was stopped at a limit: nothing of the document was read."""
+    return any(d.code == PARSE_LIMIT and d.level is DiagnosticLevel.ERROR for d in diagnostics)
+
+
+# What each limit bounds, and how its value reads.
+_LIMIT_ZH: dict[Limit, tuple[str, str]] = {
+    Limit.WALL_SECONDS: ("解析用时", "秒"),
+    Limit.MEMORY_BYTES: ("解析内存", "MB"),
+    Limit.FORM_DEPTH: ("表单对象（Form XObject）嵌套层数", "层"),
+    Limit.PAGE_OBJECTS: ("单页图形对象数", "个"),
+    Limit.PATH_SEGMENTS: ("单页路径线段数", "段"),
+    Limit.DOCUMENT_OBJECTS: ("全文图形对象数", "个"),
+    Limit.GRID_RULES: ("单页表格框线数", "条"),
+    Limit.GRID_BOXES: ("单个表格网格数", "格"),
+    Limit.XML_BYTES: ("DOCX文档XML解压后大小", "MB"),
+}
+
+
+def _limit_value_zh(hit: LimitHit) -> str:
+    label, unit = _LIMIT_ZH[hit.limit]
+    value = f"{hit.value / 2**20:g}" if unit == "MB" else hit.shown_value
+    return f"{label}上限{value}{unit}"
+
+
+@kind("parse_limit", Params, ("stopped", "partial"))
+def parse_limit(run: RuleRun, _: Params) -> None:
+    for diagnostic in run.subject.report.diagnostics:
+        hit = LimitHit.of(diagnostic)
+        if hit is None:
+            continue
+        where = f"第{hit.page}页" if hit.page else (hit.part or "全文")
+        run.emit(
+            "stopped" if diagnostic.level is DiagnosticLevel.ERROR else "partial",
+            location=Location(page=hit.page),
+            evidence=diagnostic.message,
+            key=hit.limit.value,
+            limit=_limit_value_zh(hit),
+            limit_en=f"{hit.limit.value} = {hit.shown_value}",
+            where=where,
+            where_en=f"page {hit.page}" if hit.page else (hit.part or "the document"),
         )
 
 

@@ -113,10 +113,16 @@ def skew_angle(mask: Mask) -> float:
     return 0.0 if abs(fine) < 0.1 else float(fine)
 
 
-def deskew(image: Image.Image) -> Image.Image:
-    """`image` (greyscale) rotated upright; white fills the corners."""
+def deskew(image: Image.Image) -> tuple[Image.Image, float]:
+    """`image` (greyscale) rotated upright, and the angle it was turned by (`turn` repeats it)."""
     grey_image = image.convert("L")
     angle = skew_angle(ink(grey(grey_image)))
+    return turn(grey_image, angle), angle
+
+
+def turn(image: Image.Image, angle: float) -> Image.Image:
+    """`image` (greyscale) rotated by `angle` degrees about its centre, same size; white fills the corners."""
+    grey_image = image.convert("L")
     if angle == 0.0:
         return grey_image
     return grey_image.rotate(angle, resample=Image.Resampling.BICUBIC, expand=False, fillcolor=255)

@@ -21,6 +21,14 @@ from PIL import Image
 LINE_HEIGHT = 32
 _PAD = 8
 _MIN_INK = 3  # pixels: less is dust, not a stroke
+# The recogniser pads every line of a batch to the batch's widest, and its cost grows with the width:
+# RapidOCR's batches of 16 by rank put a 700 px line with 2,000 px ones (31 s of CPU instead of 8 s for
+# one page's text). Batches here hold lines within `_SPREAD` of each other's width, at most `_BATCH`.
+_SPREAD = 1.25
+# Every line is padded to at least 160 px wide at 48 px high: half the model's nominal 320 halves the work on
+# one-number cells and reads them the same; narrower reads a lone 0 as "o" (and white padding as "。").
+_MIN_RATIO = 160 / 48
+_BATCH = 16
 # A cell's contrast (paper minus its darkest pixel, `_MARGIN` pixels in from its edges) as a share of the
 # table's usual contrast (the median over its cells with ink). Print is as dark in every cell; a blurred,
 # smeared or faded one is not, and the recogniser can be sure of a wrong reading of it ("8" as "B" at 0.93)
@@ -55,19 +63,64 @@ def engine() -> Any:
         from rapidocr_onnxruntime import RapidOCR  # type: ignore[import-untyped]
     except ImportError as exc:
         raise EngineMissing("OCR needs the `ocr` extra: pip install 'disclosure-watch[ocr]'") from exc
-    # Recognition pads every line to at least the model's nominal width: 160 instead of 320 pixels halves
-    # the work on one-number cells and reads them the same (narrower reads 0 as "o").
-    threads = min(4, os.cpu_count() or 1)
-    return RapidOCR(rec_batch_num=16, rec_img_shape=[3, 48, 160], intra_op_num_threads=threads, inter_op_num_threads=1)
+    # Two threads: the deployment's two cores (more only contend with the workers sharing them).
+    threads = min(2, os.cpu_count() or 1)
+    return RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=1)
 
 
-def rapidocr(lines: Sequence[NDArray[np.uint8]]) -> list[tuple[str, float]]:
-    """RapidOCR's PP-OCRv4 recogniser on the lines (recognition only: the cells are found already)."""
+def rapidocr(lines: Sequence[NDArray[np.uint8]], height: int = LINE_HEIGHT + 2 * _PAD) -> list[tuple[str, float]]:
+    """RapidOCR's PP-OCRv4 recogniser on the lines (recognition only: the cells are found already).
+
+    Identical line images (the many "0" cells of a table cut from a born-digital image) are read once."""
     if not lines:
         return []
-    recognise = engine().text_rec
-    results, _ = recognise([np.repeat(line[:, :, None], 3, axis=2) for line in lines])
-    return [(str(text), float(score)) for text, score in results]
+    distinct: dict[tuple[tuple[int, ...], bytes], int] = {}
+    slots = [distinct.setdefault((line.shape, line.tobytes()), len(distinct)) for line in lines]
+    unique = [np.frombuffer(data, dtype=np.uint8).reshape(shape) for shape, data in distinct]
+    rec = engine().text_rec
+    read: list[tuple[str, float]] = [("", 0.0)] * len(unique)
+    for batch in _batches([line.shape[1] / line.shape[0] for line in unique]):
+        resized = [_to_height(unique[i], height) for i in batch]
+        width = max(round(_MIN_RATIO * height), *(r.shape[1] for r in resized))
+        tensor = np.zeros((len(batch), 3, height, width), dtype=np.float32)  # 0 is mid-grey, as RapidOCR pads
+        for k, image in enumerate(resized):
+            tensor[k, :, :, : image.shape[1]] = image / 127.5 - 1.0
+        for i, (text, score) in zip(batch, rec.postprocess_op(rec.session(tensor)[0]), strict=True):
+            read[i] = (str(text), float(score))
+    return [read[i] for i in slots]
+
+
+def _to_height(line: NDArray[np.uint8], height: int) -> NDArray[np.uint8]:
+    h, w = line.shape
+    if h == height:
+        return line
+    width = max(1, round(w * height / h))
+    return np.asarray(Image.fromarray(line).resize((width, height), Image.Resampling.BILINEAR), dtype=np.uint8)
+
+
+def _batches(ratios: Sequence[float]) -> list[list[int]]:
+    """Indexes of `ratios` (width / height) in batches of similar width, narrowest first."""
+    out: list[list[int]] = []
+    for i in sorted(range(len(ratios)), key=lambda i: ratios[i]):
+        if out and len(out[-1]) < _BATCH and ratios[i] <= _SPREAD * max(ratios[out[-1][0]], _MIN_RATIO):
+            out[-1].append(i)
+        else:
+            out.append([i])
+    return out
+
+
+def read_lines(
+    pieces: Sequence[Sequence[NDArray[np.uint8]]], recognizer: Recognizer | None = None
+) -> list[tuple[str, float]]:
+    """The text of each group of lines (a cell's): joined without a space (Chinese wraps without one), with the
+    confidence of its least certain line; ("", 0.0) for a group without lines."""
+    recognise = recognizer or rapidocr
+    results = iter(recognise([p for group in pieces for p in group]))
+    out = []
+    for group in pieces:
+        read = [next(results) for _ in group]
+        out.append(("".join(t for t, _ in read).strip(), min((c for _, c in read), default=0.0)))
+    return out
 
 
 def text_lines(cell: NDArray[np.uint8], threshold: int) -> list[NDArray[np.uint8]]:
@@ -122,16 +175,13 @@ def read_cells(
     for i, (lines, share, (paper, darkest)) in enumerate(zip(per_cell, shares, paper_dark, strict=True)):
         if not lines and share >= _FAINT:  # a faint mark: read at its own threshold (and never trusted)
             per_cell[i] = text_lines(cells[i], round((paper + darkest) / 2))
-    flat = [line for lines in per_cell for line in lines]
-    results = iter(recognise(flat))
     out = []
-    for lines, share in zip(per_cell, shares, strict=True):
-        read = [next(results) for _ in lines]
+    for lines, share, (text, confidence) in zip(per_cell, shares, read_lines(per_cell, recognise), strict=True):
         cap = min(1.0, share / _SHARP)
-        if not read:
+        if not lines:
             out.append(CellText("", 1.0 if share < _FAINT else cap))
             continue
-        out.append(CellText("".join(t for t, _ in read).strip(), min(cap, *(c for _, c in read))))
+        out.append(CellText(text, min(cap, confidence)))
     return out
 
 

@@ -19,7 +19,7 @@ from dwatch.reports.parsers import text
 from dwatch.reports.parsers.errors import DocumentTooLarge, EmptyDocument, ParseError, UnsupportedFormat
 from dwatch.reports.parsers.limits import DEFAULT_LIMITS, ParseLimits
 
-__all__ = ["DocumentKind", "ParseError", "parse_document", "sniff"]
+__all__ = ["DocumentKind", "ParseError", "parse_document", "sniff", "source_info"]
 
 
 class DocumentKind(StrEnum):
@@ -104,5 +104,8 @@ def parse_document(
         from dwatch.reports.parsers import ocr
 
         layout = ocr.ocr_pdf(data, layout) if kind is DocumentKind.PDF else ocr.ocr_images(layout, images)
-    source = SourceInfo(name=name, sha256=hashlib.sha256(data).hexdigest(), media_type=kind.value, size=len(data))
-    return assemble(layout, source)
+    return assemble(layout, source_info(data, name, kind))
+
+
+def source_info(data: bytes, name: str, kind: DocumentKind) -> SourceInfo:
+    return SourceInfo(name=name, sha256=hashlib.sha256(data).hexdigest(), media_type=kind.value, size=len(data))

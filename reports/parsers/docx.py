@@ -1,6 +1,9 @@
 """Word (.docx) documents: the body's paragraphs and tables, in order (spec §5.3).
 
-The zip container is checked against the decompression limits before python-docx inflates it.
+The zip container is checked against the decompression limits before python-docx inflates it, and
+its XML against the parse budget: python-docx parses every XML part into a tree at once, some 70
+bytes of memory per byte of XML, so a large document.xml within the compression limits still costs
+gigabytes (PARSE-LIMIT).
 The body is walked element by element so paragraphs and tables keep their order. A table row
 becomes one grid line with a fragment per physical cell: a horizontally merged cell (w:gridSpan)
 is one fragment, a vertical-merge continuation cell is an empty fragment (as Word's own text
@@ -20,8 +23,8 @@ import docx
 from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml.document import CT_Document
 from dwatch.reports.layout import Layout
-from dwatch.reports.parsers.errors import CorruptDocument, DocumentTooLarge, UnsupportedFormat
-from dwatch.reports.parsers.limits import ParseLimits
+from dwatch.reports.parsers.errors import CorruptDocument, DocumentTooLarge, ParseLimitExceeded, UnsupportedFormat
+from dwatch.reports.parsers.limits import Limit, LimitHit, ParseLimits
 from dwatch.reports.parsers.sink import LineSink
 from lxml import etree
 
@@ -70,6 +73,14 @@ def _check_archive(data: bytes, limits: ParseLimits) -> None:
                 f"member {info.filename} inflates {info.file_size // max(info.compress_size, 1)}-fold,"
                 f" over the limit of {limits.max_compression_ratio}"
             )
+    xml = [info for info in infos if info.filename.endswith((".xml", ".rels"))]
+    xml_bytes = sum(info.file_size for info in xml)
+    if xml_bytes > limits.max_xml_bytes:
+        largest = max(xml, key=lambda info: info.file_size)
+        detail = f"{xml_bytes} bytes of XML once inflated ({largest.file_size} in the largest part); nothing was read"
+        raise ParseLimitExceeded(
+            LimitHit(limit=Limit.XML_BYTES, value=limits.max_xml_bytes, part=largest.filename, detail=detail)
+        )
 
 
 def _open_body(data: bytes) -> etree._Element:

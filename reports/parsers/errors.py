@@ -6,6 +6,9 @@ Each error carries a stable code, shown to users with its message.
 
 from __future__ import annotations
 
+from dwatch.reports.model import DiagnosticLevel
+from dwatch.reports.parsers.limits import LimitHit
+
 
 class ParseError(Exception):
     code = "PARSE-ERROR"
@@ -35,6 +38,19 @@ class EncryptedDocument(ParseError):
 
 
 class DocumentTooLarge(ParseError):
-    """Over a size, page, decompression or time limit: refused rather than risk the process."""
+    """Over a size, page or decompression limit: refused before parsing rather than risk the process."""
 
     code = "PARSE-TOO-LARGE"
+
+
+class ParseLimitExceeded(ParseError):
+    """A budget limit hit (time, memory, work inside a parser): nothing of the document is kept."""
+
+    code = "PARSE-LIMIT"
+
+    def __init__(self, hit: LimitHit) -> None:
+        super().__init__(hit.diagnostic(DiagnosticLevel.ERROR).message)
+        self.hit = hit
+
+    def __reduce__(self) -> tuple[type[ParseLimitExceeded], tuple[LimitHit]]:
+        return (ParseLimitExceeded, (self.hit,))  # sent back from the parsing process

@@ -16,14 +16,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from itertools import islice
 from typing import Protocol
+from urllib.parse import urljoin
 
 from dwatch.reports.layout import Layout, TitleHint
 from dwatch.reports.model import DateEvidence, DateSource, Diagnostic, DiagnosticLevel, TitleSource
 from dwatch.reports.parsers.encoding import decode
 from dwatch.reports.parsers.limits import ParseLimits
+from dwatch.reports.parsers.ocr import img_src
 from dwatch.reports.parsers.sink import LineSink
 from lxml import etree
 
@@ -97,12 +100,15 @@ def extract(data: bytes, limits: ParseLimits, content_type: str | None = None) -
         return sink.layout
     sink.layout.title_hints = _head_titles(root)
     sink.layout.dates = _meta_dates(root)
+    base = root.find(".//base[@href]")  # <img src>s are relative to it (itself relative to the page's URL)
     etree.strip_elements(root, *_SKIP, with_tail=False)
     container = _container(root)
     sink.layout.title_hints += [TitleHint(TitleSource.HEADING, t) for t in _article_headings(root, container)]
     sink.layout.image_count = sum(1 for _ in container.iter("img"))
     _walk(container, _Flow(sink))
     sink.layout.dates += _visible_dates(container)
+    if base is not None and (href := (base.get("href") or "").strip()):
+        sink.layout.images = [replace(ref, src=urljoin(href, ref.src)) for ref in sink.layout.images]
     return sink.layout
 
 
@@ -344,7 +350,7 @@ def _walk(el: etree._Element, out: _Writer) -> None:
             if tag == "br":
                 out.brk()
             elif tag == "img":
-                out.image(child.get("src") or "")
+                out.image(img_src(child.get))
             elif tag == "table":
                 out.table(child)
             elif tag in _BLOCKS:

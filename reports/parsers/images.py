@@ -2,15 +2,35 @@
 
 One rule for both sides: the crawler fetches `report_images(page, url)` and the review hands OCR
 the bytes stored under `image_url(src, url)`, so the same images are asked for as were fetched.
+
+Images on hosts outside the agency's own (a CMS's CDN, an image host) are common on real sites. They
+are fetched through the same safe fetcher (public addresses only, redirects kept to that host), but
+only the first `MAX_OFF_HOST_IMAGES` of a document, at most `MAX_OFF_HOST_BYTES` each, and kept only
+when the bytes are an image; the crawler records which came from elsewhere.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urljoin, urlsplit
 
 from dwatch.reports.parsers import DocumentKind, ParseError, sniff
 from dwatch.reports.parsers.limits import DEFAULT_LIMITS, ParseLimits
 from dwatch.reports.parsers.ocr import MAX_IMAGES
+
+MAX_OFF_HOST_IMAGES = 6  # a report has three tables, each maybe split across two images
+MAX_OFF_HOST_BYTES = 2 * 1024 * 1024  # a table image is well under 1 MB
+_IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BM")
+
+
+def is_image(data: bytes) -> bool:
+    """The bytes are a PNG, JPEG, GIF, BMP or WebP image (by their signature, not a header's word)."""
+    return data.startswith(_IMAGE_SIGNATURES) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
+
+
+def off_host_images(urls: list[str], on_host: Callable[[str], bool]) -> list[str]:
+    """The image URLs outside the agency's hosts that may be fetched all the same (the first few)."""
+    return [url for url in urls if not on_host(url)][:MAX_OFF_HOST_IMAGES]
 
 
 def image_url(src: str, base: str) -> str | None:

@@ -16,11 +16,17 @@ from collections.abc import Callable
 from dataclasses import replace
 from io import BytesIO
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from dwatch.reports import ocr
 from dwatch.reports.layout import Layout, Line
-from dwatch.reports.model import Diagnostic, DiagnosticLevel
+from dwatch.reports.model import CellCrop, Diagnostic, DiagnosticLevel
+from dwatch.reports.parsers.limits import reached_page
+
+if TYPE_CHECKING:
+    import pypdfium2 as pdfium
+    from PIL import Image
 
 ImageSource = Callable[[str], bytes | None]  # an <img src> → its bytes, or None when not available
 
@@ -29,7 +35,7 @@ OCR_READ = "PARSE-OCR"
 MAX_OCR_PAGES = 40  # a scanned report has under 30 pages; more is not read (and stays unread)
 MAX_IMAGES = 20
 MAX_IMAGE_PIXELS = 40_000_000
-_SCALE = 150 / 72  # render scanned PDF pages at 150 dpi
+_DPI = 150  # scanned PDF pages are rendered at 150 dpi
 _DATA_URI = re.compile(r"^data:image/[\w.+-]+(?P<b64>;base64)?,(?P<data>.*)$", re.S)
 
 
@@ -66,21 +72,17 @@ def ocr_pdf(data: bytes, layout: Layout) -> Layout:
     with _PDFIUM:
         document = pdfium.PdfDocument(data)
         try:
-            textless = [n for n in range(1, len(document) + 1) if n not in with_text]
+            count = len(document)
+            textless = [n for n in range(1, count + 1) if n not in with_text]
             named = _page_numbers(needed.message)  # the pages the PDF parser found scanned (images, no text)
             candidates = [n for n in textless if n in named] if named else textless
             scanned, skipped = candidates[:MAX_OCR_PAGES], candidates[MAX_OCR_PAGES:]
-            images = {}
-            for number in scanned:
-                page = document[number - 1]
-                try:
-                    images[number] = page.render(scale=_SCALE, grayscale=True).to_pil().convert("L")
-                finally:
-                    page.close()
+            images = {number: _render(document, number) for number in scanned}
         finally:
             document.close()
     for number, image in images.items():
-        read[number] = read_image(image, page=number).lines
+        reached_page(number, count)
+        read[number] = read_image(image, page=number, dpi=_DPI).lines
     got = [n for n, lines in read.items() if lines]
     if not got:
         return layout
@@ -105,6 +107,51 @@ def ocr_pdf(data: bytes, layout: Layout) -> Layout:
             )
         )
     return layout
+
+
+def _render(document: pdfium.PdfDocument, number: int) -> Image.Image:
+    page = document[number - 1]
+    try:
+        image: Image.Image = page.render(scale=_DPI / 72, grayscale=True).to_pil().convert("L")
+        return image
+    finally:
+        page.close()
+
+
+def cell_image(data: bytes, crop: CellCrop, images: ImageSource | None = None) -> bytes | None:
+    """The PNG of an OCR'd cell, cut from the document's bytes (a scanned PDF page) or its <img> (through
+    `images`); None when the image is not available or not an image any more."""
+    if not ocr.available():
+        return None
+    from dwatch.reports.ocr.page import cell_png
+    from PIL import Image, UnidentifiedImageError
+
+    if crop.page is not None:
+        import pypdfium2 as pdfium
+        from dwatch.reports.parsers.pdf import _PDFIUM
+
+        with _PDFIUM:
+            try:
+                document = pdfium.PdfDocument(data)
+            except pdfium.PdfiumError:
+                return None
+            try:
+                if not 1 <= crop.page <= len(document):
+                    return None
+                image = _render(document, crop.page)
+            finally:
+                document.close()
+        return cell_png(image, crop)
+    source = image_bytes(crop.image, images) if crop.image is not None else None
+    if source is None:
+        return None
+    try:
+        with Image.open(BytesIO(source)) as opened:
+            if opened.width * opened.height > MAX_IMAGE_PIXELS:
+                return None
+            return cell_png(opened.convert("L"), crop)
+    except (UnidentifiedImageError, OSError, ValueError):
+        return None
 
 
 def _pages(pages: list[int]) -> str:
@@ -141,7 +188,7 @@ def ocr_images(layout: Layout, images: ImageSource | None) -> Layout:
                 image = opened.convert("L")
         except (UnidentifiedImageError, OSError, ValueError):
             continue
-        read = read_image(image, text=False)
+        read = read_image(image, source=ref.src, text=False)
         if read.tables:
             inserted.setdefault(ref.at, []).extend(read.lines)
     if not inserted:
@@ -156,6 +203,32 @@ def ocr_images(layout: Layout, images: ImageSource | None) -> Layout:
     layout.diagnostics.append(_read_diagnostic(f"{len(inserted)} image(s) in the body", ocr_lines))
     layout.image_count -= sum(1 for ref in layout.images if ref.at in inserted)
     return layout
+
+
+# Lazy-loading pages keep the real image in an attribute of their own and a placeholder in src.
+_LAZY_SOURCES = ("data-original", "data-src", "data-lazy-src", "data-url")
+_SRCSET_SOURCES = ("srcset", "data-srcset")
+_DESCRIPTOR = re.compile(r"^(\d+(?:\.\d+)?)([wx])$")
+
+
+def img_src(attribute: Callable[[str], str | None]) -> str:
+    """The source of an <img> (given its attribute getter) worth reading: a lazy-loading attribute, else
+    the largest candidate of its srcset, else src ("" when it has none)."""
+    for name in _LAZY_SOURCES:
+        if value := (attribute(name) or "").strip():
+            return value
+    for name in _SRCSET_SOURCES:
+        candidates: list[tuple[tuple[bool, float], str]] = []
+        for item in (attribute(name) or "").split(","):
+            url, _, descriptor = item.strip().partition(" ")
+            size = _DESCRIPTOR.match(descriptor.strip())
+            # widths (w) outrank densities (x, 1x when none is given): in practice a 640w is larger than a 2x
+            rank = (size.group(2) == "w", float(size.group(1))) if size else (False, 1.0)
+            if url and not url.lower().startswith("data:"):
+                candidates.append((rank, url))
+        if candidates:
+            return max(candidates, key=lambda c: c[0])[1]
+    return (attribute("src") or "").strip()
 
 
 def image_bytes(src: str, images: ImageSource | None) -> bytes | None:

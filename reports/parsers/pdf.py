@@ -5,6 +5,11 @@ reading order (pdfium's own order is content order, not top to bottom). Tables a
 page's ruling lines (path objects, also inside form XObjects) and read as grid rows, one fragment
 per cell, so blank cells, merged labels and wrapped labels keep their columns; see `pdf_grid`.
 Pages without text are reported for OCR rather than failing the document.
+
+The Python walk over a page's graphics is bounded (form nesting, objects, path segments, grid size):
+past a limit the page's text is still read, its ruling lines are not, and a PARSE-LIMIT warning says
+so. What pdfium does itself (inflating streams, expanding forms) is bounded by the parsing process's
+budget (`budget`).
 """
 
 from __future__ import annotations
@@ -19,14 +24,13 @@ import pypdfium2.raw as pdfium_c
 from dwatch.reports.layout import Fragment, Layout, Line
 from dwatch.reports.model import Diagnostic, DiagnosticLevel
 from dwatch.reports.parsers.errors import CorruptDocument, DocumentTooLarge, EncryptedDocument
-from dwatch.reports.parsers.limits import ParseLimits
+from dwatch.reports.parsers.limits import Limit, LimitHit, ParseLimits, reached_page
 from dwatch.reports.parsers.pdf_grid import SNAP, Char, Rule, find_grids, group_lines, line_text
 
 # pdfium is not thread-safe: one document at a time per process.
 _PDFIUM = threading.Lock()
 _OVERSIZED = 3  # a loose char box this many times the page's median height is checked …
 _LOOSE_BOX_RATIO = 10  # … and replaced by its glyph's box when this many times the glyph
-_MAX_FORM_DEPTH = 8  # nested form XObjects followed; deeper nesting is hostile, not a report
 _Matrix = tuple[float, float, float, float, float, float]
 _IDENTITY: _Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 
@@ -36,6 +40,10 @@ class _PageContent:
     chars: list[Char] = field(default_factory=list)
     rules: list[Rule] = field(default_factory=list)
     images: int = 0
+    objects: int = 0  # examined so far, against the page's budget
+    segments: int = 0
+    loaded: int = 0  # objects pdfium loaded for the page (top level)
+    hit: LimitHit | None = None  # the walk stopped at this limit
 
 
 def extract(data: bytes, limits: ParseLimits, content_type: str | None = None) -> Layout:  # noqa: ARG001 (one signature for all parsers)
@@ -65,22 +73,33 @@ def _read(document: pdfium.PdfDocument, limits: ParseLimits) -> Layout:
     layout = Layout()
     textless: list[int] = []  # pages with no text layer
     scanned: list[int] = []  # … of which those holding images
-    chars = 0
+    chars = loaded = 0
+    hits: dict[Limit, tuple[LimitHit, list[int]]] = {}
     for number in range(1, count + 1):
-        content = _page_content(document, number)
+        if loaded > limits.max_document_objects:
+            detail = f"{loaded} graphics objects on pages 1-{number - 1}; pages {number}-{count} were not read"
+            hit = LimitHit(limit=Limit.DOCUMENT_OBJECTS, value=limits.max_document_objects, page=number, detail=detail)
+            layout.diagnostics.append(hit.diagnostic(DiagnosticLevel.WARNING))
+            break
+        reached_page(number, count)
+        content = _page_content(document, number, limits)
+        loaded += content.loaded
         layout.image_count += content.images
         if not content.chars:
             textless.append(number)
             if content.images:
                 scanned.append(number)
-        for fragments, in_table in _page_lines(content):
+        for fragments, in_table in _page_lines(content, limits):
             chars += sum(len(f.text) for f in fragments)
             if len(layout.lines) >= limits.max_lines or chars > limits.max_text_chars:
-                layout.diagnostics.append(_truncated(len(layout.lines), number))
+                layout.diagnostics += [*_limited(hits), _truncated(len(layout.lines), number)]
                 return layout
             layout.lines.append(
                 Line(fragments, grid=in_table, in_table=in_table, page=number, line_no=len(layout.lines) + 1)
             )
+        if content.hit is not None:
+            hits.setdefault(content.hit.limit, (content.hit.model_copy(update={"page": number}), []))[1].append(number)
+    layout.diagnostics += _limited(hits)
     if len(textless) == count:
         layout.diagnostics.append(_ocr_needed(textless, DiagnosticLevel.ERROR))
     elif scanned:
@@ -88,14 +107,14 @@ def _read(document: pdfium.PdfDocument, limits: ParseLimits) -> Layout:
     return layout
 
 
-def _page_content(document: pdfium.PdfDocument, number: int) -> _PageContent:
+def _page_content(document: pdfium.PdfDocument, number: int, limits: ParseLimits) -> _PageContent:
     try:
         page = document[number - 1]
     except pdfium.PdfiumError as exc:
         raise CorruptDocument(f"page {number} of the PDF cannot be read ({exc})") from exc
     try:
         content = _PageContent()
-        _walk_objects(page, content)
+        _walk_objects(page, content, limits)
         textpage = page.get_textpage()
         try:
             content.chars = _chars(textpage)
@@ -153,9 +172,10 @@ def _repair_oversized(raw: pdfium_c.FPDF_TEXTPAGE, chars: list[tuple[int, Char]]
     return repaired
 
 
-def _page_lines(content: _PageContent) -> list[tuple[tuple[Fragment, ...], bool]]:
+def _page_lines(content: _PageContent, limits: ParseLimits) -> list[tuple[tuple[Fragment, ...], bool]]:
     """A page's lines in reading order, each as (fragments, in_table)."""
-    grids = find_grids(content.rules)
+    grids, hit = find_grids(content.rules, limits)
+    content.hit = content.hit or hit
     body: list[Char] = []
     for char in content.chars:
         grid = next((g for g in grids if g.contains(char)), None)
@@ -177,23 +197,40 @@ def _page_lines(content: _PageContent) -> list[tuple[tuple[Fragment, ...], bool]
 # Graphics: ruling lines and images
 
 
-def _walk_objects(page: pdfium.PdfPage, content: _PageContent) -> None:
-    count = pdfium_c.FPDFPage_CountObjects(page.raw)
+def _walk_objects(page: pdfium.PdfPage, content: _PageContent, limits: ParseLimits) -> None:
+    count = content.loaded = pdfium_c.FPDFPage_CountObjects(page.raw)
     objects = (pdfium_c.FPDFPage_GetObject(page.raw, i) for i in range(count))
-    _visit(objects, _IDENTITY, 0, content)
+    _visit(objects, _IDENTITY, 0, content, limits)
 
 
-def _visit(objects: Iterator[pdfium_c.FPDF_PAGEOBJECT], outer: _Matrix, depth: int, content: _PageContent) -> None:
+def _visit(
+    objects: Iterator[pdfium_c.FPDF_PAGEOBJECT], outer: _Matrix, depth: int, content: _PageContent, limits: ParseLimits
+) -> None:
     for obj in objects:
+        content.objects += 1
+        if content.objects > limits.max_page_objects:
+            detail = "more graphics objects on the page; its ruling lines were not all examined"
+            content.hit = LimitHit(limit=Limit.PAGE_OBJECTS, value=limits.max_page_objects, detail=detail)
+        if content.hit is not None:
+            return
         kind = pdfium_c.FPDFPageObj_GetType(obj)
         if kind == pdfium_c.FPDF_PAGEOBJ_IMAGE:
             content.images += 1
         elif kind == pdfium_c.FPDF_PAGEOBJ_PATH:
+            content.segments += pdfium_c.FPDFPath_CountSegments(obj)
+            if content.segments > limits.max_path_segments:
+                detail = "more path segments on the page; its ruling lines were not all examined"
+                content.hit = LimitHit(limit=Limit.PATH_SEGMENTS, value=limits.max_path_segments, detail=detail)
+                return
             content.rules.extend(_path_rules(obj, _compose(_matrix(obj), outer)))
-        elif kind == pdfium_c.FPDF_PAGEOBJ_FORM and depth < _MAX_FORM_DEPTH:
+        elif kind == pdfium_c.FPDF_PAGEOBJ_FORM:
+            if depth >= limits.max_form_depth:
+                detail = "form XObjects nested deeper; their content was not examined for ruling lines"
+                content.hit = LimitHit(limit=Limit.FORM_DEPTH, value=limits.max_form_depth, detail=detail)
+                return
             count = pdfium_c.FPDFFormObj_CountObjects(obj)
             children = (pdfium_c.FPDFFormObj_GetObject(obj, i) for i in range(count))
-            _visit(children, _compose(_matrix(obj), outer), depth + 1, content)
+            _visit(children, _compose(_matrix(obj), outer), depth + 1, content, limits)
 
 
 def _matrix(obj: pdfium_c.FPDF_PAGEOBJECT) -> _Matrix:
@@ -294,6 +331,15 @@ def _ocr_needed(pages: list[int], level: DiagnosticLevel) -> Diagnostic:
         level=level,
         message=f"{which.format(_page_list(pages))} no text layer (scanned images?): OCR is needed to read them",
     )
+
+
+def _limited(hits: dict[Limit, tuple[LimitHit, list[int]]]) -> list[Diagnostic]:
+    """One warning per limit hit, at its first page, naming every page it was hit on."""
+    out = []
+    for first, pages in hits.values():
+        hit = first.model_copy(update={"detail": f"{first.detail} (pages {_page_list(pages)})"})
+        out.append(hit.diagnostic(DiagnosticLevel.WARNING))
+    return out
 
 
 def _truncated(lines: int, page: int) -> Diagnostic:

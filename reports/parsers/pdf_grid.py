@@ -14,12 +14,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 
+from dwatch.reports.parsers.limits import Limit, LimitHit, ParseLimits
+
 SNAP = 2.0  # points: rules closer than this are one rule (line widths, double-drawn borders)
 _LINE_OVERLAP = 0.5  # a char joins a line when its centre is within this share of the line height
 _WIDE_GAP = 0.3  # a gap wider than this share of the char height reads as a space
 _CJK_GAP = 1.0  # … between two CJK characters, this share
-_MAX_RULES = 500  # more merged rules than this on one page is a drawing, not a form
-_MAX_BOXES = 10_000  # grid boxes of one table; a full page of table 三 has under 1,000
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,7 +233,8 @@ def _rules_at(rules: list[Rule], positions: list[float]) -> list[list[Rule]]:
     return [ordered[bisect_left(keys, p - SNAP) : bisect_right(keys, p + SNAP)] for p in positions]
 
 
-def _grid(rules: list[Rule]) -> Grid | None:
+def _boundaries(rules: list[Rule]) -> tuple[list[float], list[float]] | None:
+    """The grid lines of a set of connected rules: xs left to right, ys top to bottom."""
     horizontal = [r for r in rules if r.horizontal]
     vertical = [r for r in rules if not r.horizontal]
     if not horizontal or not vertical:
@@ -242,9 +243,12 @@ def _grid(rules: list[Rule]) -> Grid | None:
     xs = _cluster([v.pos for v in vertical] + [min(h.start for h in horizontal), max(h.end for h in horizontal)])
     ys = _cluster([h.pos for h in horizontal] + [min(v.start for v in vertical), max(v.end for v in vertical)])
     ys.reverse()
-    # Bounded work on hostile input: a huge ruled grid is a drawing; its text is read as prose.
-    if len(xs) < 2 or len(ys) < 2 or (len(xs) - 1) * (len(ys) - 1) > _MAX_BOXES:
-        return None
+    return (xs, ys) if len(xs) >= 2 and len(ys) >= 2 else None
+
+
+def _grid(rules: list[Rule], xs: list[float], ys: list[float]) -> Grid | None:
+    horizontal = [r for r in rules if r.horizontal]
+    vertical = [r for r in rules if not r.horizontal]
     boxes = _UnionFind((len(ys) - 1) * (len(xs) - 1))
     width = len(xs) - 1
     on_x, on_y = _rules_at(vertical, xs), _rules_at(horizontal, ys)
@@ -265,9 +269,26 @@ def _grid(rules: list[Rule]) -> Grid | None:
     return Grid(xs, ys, cell_of)
 
 
-def find_grids(rules: list[Rule]) -> list[Grid]:
-    """The ruled tables on a page, from its axis-aligned rules."""
+def find_grids(rules: list[Rule], limits: ParseLimits) -> tuple[list[Grid], LimitHit | None]:
+    """The ruled tables on a page, from its axis-aligned rules, and the limit hit if any was too large.
+
+    The work is bounded on hostile input: rules × rules to connect them, boxes to merge cells. Too
+    many rules or boxes are a drawing (or a bomb): their text is read as prose, and the hit reported.
+    """
     merged = merge_rules(rules)
-    if len(merged) > _MAX_RULES:
-        return []
-    return [g for group in _connected(merged) if (g := _grid(group)) is not None]
+    if len(merged) > limits.max_grid_rules:
+        detail = f"{len(merged)} ruling lines on the page; its tables were read as plain text"
+        return [], LimitHit(limit=Limit.GRID_RULES, value=limits.max_grid_rules, detail=detail)
+    grids: list[Grid] = []
+    hit = None
+    for group in _connected(merged):
+        bounds = _boundaries(group)
+        if bounds is None:
+            continue
+        xs, ys = bounds
+        if (len(xs) - 1) * (len(ys) - 1) > limits.max_grid_boxes:
+            detail = f"a ruled area of {len(ys) - 1} × {len(xs) - 1} boxes was read as plain text"
+            hit = LimitHit(limit=Limit.GRID_BOXES, value=limits.max_grid_boxes, detail=detail)
+        elif (grid := _grid(group, xs, ys)) is not None:
+            grids.append(grid)
+    return grids, hit

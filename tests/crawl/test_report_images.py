@@ -1,7 +1,7 @@
 """Tables published as <img> in HTML reports (issue 17 item 4): the crawl fetches the report's images
 through the same safe fetcher and archives them; the review hands them to OCR. On loopback: a site
 farm whose HTML reports have table 三 as an image that is served, that 404s, or that sits on a host
-outside the agency's allowed hosts (never fetched)."""
+outside the agency's allowed hosts (a CDN: fetched all the same, within tight limits, and recorded)."""
 
 from __future__ import annotations
 
@@ -22,10 +22,11 @@ from dwatch.demo.synthetic.content import SyntheticReport
 from dwatch.demo.synthetic.render import Format, render
 from dwatch.reports import ocr
 from dwatch.reports.compliance import ComplianceStatus
-from dwatch.reports.parsers.images import image_url, report_images
+from dwatch.reports.parsers.images import MAX_OFF_HOST_IMAGES, image_url, is_image, off_host_images, report_images
 from dwatch.reports.retrieval import FetchFailure
 from dwatch.workflows.models import Review
 from ocr_support import png, table_images
+from PIL import Image
 from temporal_support import run_async
 
 from dwatch.config import Settings
@@ -140,6 +141,33 @@ def test_image_urls_resolve_against_the_page() -> None:
     assert report_images(b"%PDF-1.4 ...", base) == []
 
 
+def test_lazy_images_srcset_and_base_href() -> None:
+    base = "http://a.gov.cn/col/nb/2024.html"
+    page = (
+        b'<html><head><base href="/static/2024/"></head><body><div id="zoom"><p>x</p>'
+        b'<img src="loading.gif" data-original="t1.png">'
+        b'<img src="s.png" srcset="s.png 320w, big.png 1280w, m.png 640w">'
+        b'<img src="data:image/gif;base64,R0lGOD" data-src="https://cdn.example.com/t3.jpg">'
+        b'<img srcset="a.png, b.png 2x">'
+        b"</div></body></html>"
+    )
+    assert report_images(page, base) == [
+        "http://a.gov.cn/static/2024/t1.png",
+        "http://a.gov.cn/static/2024/big.png",
+        "https://cdn.example.com/t3.jpg",
+        "http://a.gov.cn/static/2024/b.png",
+    ]
+
+
+def test_off_host_images_are_few_and_must_be_images() -> None:
+    urls = [f"http://cdn.example.com/{i}.png" for i in range(10)] + ["http://a.gov.cn/x.png"]
+    allowed = off_host_images(urls, lambda url: url.startswith("http://a.gov.cn/"))
+    assert allowed == urls[:MAX_OFF_HOST_IMAGES]
+    assert is_image(png(Image.new("L", (4, 4), 255)))
+    assert is_image(b"\xff\xd8\xff\xe0" + b"0" * 20) and is_image(b"RIFF\0\0\0\0WEBPVP8 ")
+    assert not is_image(b"<html><body>login</body></html>") and not is_image(b"")
+
+
 @pytest.mark.skipif(not ocr.available(), reason="the `ocr` extra is not installed")
 def test_img_tables_are_fetched_in_the_crawl_and_read_in_the_review(site: ImageSite, store: Store) -> None:
     served, missing, off_host = site.farm.agencies
@@ -164,11 +192,16 @@ def test_img_tables_are_fetched_in_the_crawl_and_read_in_the_review(site: ImageS
     assert "IMG-01" in _rules(reviews[missing.agency_id])
     assert reviews[missing.agency_id].status is ComplianceStatus.NEEDS_REVIEW
 
-    # Outside the agency's allowed hosts: never requested.
-    assert [failure for _, failure in _image_rows(store, off_host).values()] == ["host-not-allowed"]
-    assert "IMG-01" in _rules(reviews[off_host.agency_id])
-    assert reviews[off_host.agency_id].status is ComplianceStatus.NEEDS_REVIEW
-    assert (missing.address, "/img/t3.png") not in site.asked
+    # Outside the agency's allowed hosts (an image CDN): fetched from that host alone, recorded as such, read.
+    [(sha256, failure)] = _image_rows(store, off_host).values()
+    assert sha256 and failure is None, _image_rows(store, off_host)
+    assert (missing.address, "/img/t3.png") in site.asked
+    with store.session() as session:
+        document = latest_version(session, off_host.agency_id, YEAR)
+        assert document is not None
+        [row] = document_images(session, document.id).values()
+        assert row.detail == f"off-host image from {missing.address}"
+    assert "IMG-01" not in _rules(reviews[off_host.agency_id])
 
     # Crawled again: the stored image is not fetched again; the failed one is retried.
     asked = list(site.asked)

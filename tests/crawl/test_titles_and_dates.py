@@ -83,11 +83,14 @@ def test_attachments_prefer_pdf_and_docx() -> None:
         ("http://evil-a.gov.cn/x", False),
         ("http://b.gov.cn:8080/x", True),
         ("http://b.gov.cn/x", False),  # b.gov.cn:8080 allows that port only
-        ("http://c.gov.cn:9/x", True),
+        ("http://c.gov.cn/x", True),
+        ("http://c.gov.cn:9/x", False),  # a host without a port allows the default port only (issue 18)
+        ("http://[::1]:8080/x", True),
+        ("http://[::1]:8081/x", False),
         ("http://mirror.example.com/x", False),
     ],
 )
 def test_allowed_hosts(url: str, allowed: bool) -> None:
     from dwatch.crawlers.safety import host_allowed
 
-    assert host_allowed(url, ["*.a.gov.cn", "b.gov.cn:8080", "C.gov.cn"]) is allowed
+    assert host_allowed(url, ["*.a.gov.cn", "b.gov.cn:8080", "C.gov.cn", "[::1]:8080"]) is allowed

@@ -70,10 +70,15 @@ async def record_sweep(server: DevServer, data_dir: Path) -> None:
 
 
 def record_polling() -> None:
+    # A test server each: the first scenario moves the server's clock past the grace period.
     server = TimeSkipping()
     try:
         server.run(StandIns(published_after_polls=5), "polled")
         server.loop.run_until_complete(save(server.env.client, "polled", "report_polled_then_published"))
+    finally:
+        server.close()
+    server = TimeSkipping()
+    try:
         server.loop.run_until_complete(joined_while_polling(server.env.client, StandIns(None), "joined"))
         server.loop.run_until_complete(save(server.env.client, "joined", "report_joined_while_polling"))
     finally:

@@ -65,7 +65,7 @@ def test_registry_import_rejects_a_bad_file(cli: Invoke, tmp_path: Path) -> None
     assert "第2行：不是 UTF-8 编码" in result.output
     assert "第3行：不是 UTF-8 编码" in result.output
     assert "bad.csv 有 2 处错误，未导入任何内容" in result.output
-    assert json.loads(cli("registry", "list", "--json").stdout) == {"supervisors": [], "agencies": []}
+    assert json.loads(cli("registry", "list", "--json").stdout) == {"supervisors": [], "agencies": [], "hosts": []}
 
 
 def _history(store: Store) -> None:
@@ -118,7 +118,7 @@ def test_findings_and_audit(cli: Invoke, registered: Store) -> None:
         "https://www.huaihua.gov.cn/hhjj/zfxxgknb/t20240125_1.shtml",
         "2024-01-25（meta：2024-01-25 10:00）",
         "申请总数与分项之和不符",
-        "open → resolved",
+        "待处理 → 已解决",
         "mailto://****@mail.huaihua.gov.cn",
         "annual-hh-jiaojing-2023/run-7",
         "ACC-01、ACC-02、MISS-01",

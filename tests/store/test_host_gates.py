@@ -9,6 +9,7 @@ import time
 import pytest
 from dwatch.crawlers.fetch import Fetcher
 from dwatch.crawlers.models import CrawlTarget, FetchPolicy
+from dwatch.crawlers.politeness import HostLimits
 from dwatch.demo.sitefarm.server import MultiHostServer, Request, Response, lead_over_pace
 
 from dwatch.store.database import Store
@@ -22,7 +23,13 @@ ARRIVAL_JITTER = INTERVAL  # the most a request's arrival may lag its start here
 POLICY = FetchPolicy(
     per_host_concurrency=2, per_host_interval=INTERVAL, allow_private_addresses=True, respect_robots=False
 )
-TARGET = CrawlTarget(agency_id="a", name="机关", listing_urls=["http://127.0.0.1/"], allowed_hosts=["127.0.0.1"])
+ONE_AT_A_TIME = HostLimits(concurrency=1, interval=0.0)
+
+
+def _target(port: int) -> CrawlTarget:
+    return CrawlTarget(
+        agency_id="a", name="机关", listing_urls=["http://127.0.0.1/"], allowed_hosts=[f"127.0.0.1:{port}"]
+    )
 
 
 async def _slow_page(_request: Request) -> Response:
@@ -35,7 +42,7 @@ async def _crawl_from(fetchers: list[Fetcher], requests_each: int) -> MultiHostS
     try:
         await asyncio.gather(
             *(
-                fetcher.fetch(f"http://127.0.0.1:{port}/p{n}", TARGET)
+                fetcher.fetch(f"http://127.0.0.1:{port}/p{n}", _target(port))
                 for fetcher in fetchers
                 for n in range(requests_each)
             )
@@ -67,7 +74,7 @@ def test_lead_over_pace_tells_a_late_arrival_from_an_impolite_client() -> None:
 
 
 def test_limits_hold_across_fetchers_sharing_the_store(store: Store) -> None:
-    gates = [StoreHostGates(store, 2, INTERVAL, lease_seconds=30) for _ in range(3)]
+    gates = [StoreHostGates(store, lease_seconds=30) for _ in range(3)]
     server = asyncio.run(_run(list(gates)))
     (host,) = server.requests
     assert server.requests[host] == 18
@@ -88,12 +95,12 @@ def test_without_the_store_each_fetcher_keeps_only_its_own_limits() -> None:
 
 
 def test_a_killed_workers_leases_lapse(store: Store) -> None:
-    gates = StoreHostGates(store, 1, 0.0, lease_seconds=0.5)
+    gates = StoreHostGates(store, lease_seconds=0.5)
 
     async def run() -> float:
-        await gates.acquire("dead.example:80")  # never released: its worker was killed
+        await gates.acquire("dead.example:80", ONE_AT_A_TIME)  # never released: its worker was killed
         started = time.monotonic()
-        lease = await gates.acquire("dead.example:80")
+        lease = await gates.acquire("dead.example:80", ONE_AT_A_TIME)
         await gates.release("dead.example:80", lease)
         return time.monotonic() - started
 

@@ -23,7 +23,7 @@ from dwatch.config import Settings
 from dwatch.ops import first_year
 from dwatch.store.registry.files import read_registry
 from dwatch.store.registry.service import import_registry
-from dwatch.temporal.devserver import DevServer
+from dwatch.temporal.devserver import DevServer, free_port
 from dwatch.temporal.worker import prepare_store
 
 
@@ -49,6 +49,7 @@ def registered(dev_server: DevServer, tmp_path: Path) -> tuple[dict[str, str], s
     nothing could be crawled), and one of the agencies."""
     env = env_for(tmp_path / "var", dev_server.address)
     farm = Farm(plan(2, YEAR, seed=11), YEAR, seed=11)
+    farm.port = free_port()  # never listening: a registry names a real port, connections are refused
     store = prepare_store(Settings.from_env(env))
     with store.session() as session:
         import_registry(session, read_registry(yaml.safe_dump(farm.registry("test-gwb")).encode(), "yaml"))

@@ -39,7 +39,11 @@ HISTORIES = sorted(HISTORY_DIR.rglob("*.json"))
 RECORDED = {"sweep", "report_missing_escalated", "report_polled_then_published", "report_waived"}
 
 
-@pytest.mark.parametrize("folder", [HISTORY_DIR, HISTORY_DIR / "before-local-store-activities"], ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "folder",
+    [HISTORY_DIR, HISTORY_DIR / "before-local-store-activities", HISTORY_DIR / "before-local-alert"],
+    ids=lambda p: p.name,
+)
 def test_histories_are_recorded(folder: Path) -> None:
     assert {p.stem for p in folder.glob("*.json")} >= RECORDED
 

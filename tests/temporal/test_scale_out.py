@@ -7,6 +7,7 @@ at random and PostgreSQL restarted, with nothing lost and nothing sent twice."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import random
 import signal
@@ -193,8 +194,21 @@ async def _sweep_and_read_identities(settings: Settings, farm: Farm) -> tuple[Sw
     for agency in farm.agencies[:10]:
         handle = client.get_workflow_handle(report_workflow_id(agency.agency_id, YEAR))
         scheduled: dict[int, str] = {}
+        completed_by: dict[int, int] = {}  # workflow task completed → the worker's pid
         async for event in handle.fetch_history_events():
-            if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+            if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+                identity = event.workflow_task_completed_event_attributes.identity
+                completed_by[event.event_id] = int(identity.split("@")[0])
+            elif (
+                event.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
+                and event.marker_recorded_event_attributes.marker_name == "core_local_activity"
+            ):
+                # A local activity ran in the worker that completed the workflow task recording it.
+                marker = event.marker_recorded_event_attributes
+                data = json.loads(marker.details["data"].payloads[0].data)
+                if data["activity_type"] in identities:
+                    identities[data["activity_type"]].add(completed_by[marker.workflow_task_completed_event_id])
+            elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
                 scheduled[event.event_id] = event.activity_task_scheduled_event_attributes.activity_type.name
             elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:
                 attributes = event.activity_task_started_event_attributes

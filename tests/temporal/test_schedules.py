@@ -19,7 +19,7 @@ from dwatch.config import Settings
 from dwatch.demo.registry import demo_registry
 from dwatch.store.registry.files import read_registry
 from dwatch.store.registry.service import import_registry
-from dwatch.temporal.devserver import DevServer
+from dwatch.temporal.devserver import DevServer, free_port
 from dwatch.temporal.worker import prepare_store
 
 
@@ -35,6 +35,7 @@ def dwatch(env: dict[str, str], *args: str) -> str:
 def _register(settings: Settings) -> None:
     """Two agencies: one keeps the statutory deadline, one has a local deadline (06-30)."""
     farm = Farm(plan(2, 2025, seed=3), 2025, seed=3)  # never started: the sweeps find nothing, quickly
+    farm.port = free_port()  # never listening: a registry names a real port, connections are refused
     registry = demo_registry(farm, [])
     registry["agencies"][1]["deadline"] = "06-30"
     _import(settings, registry)
@@ -84,6 +85,7 @@ def test_workflows_worker_keeps_schedules_in_step_with_the_registry(dev_server: 
     env = env_for(tmp_path / "var", dev_server.address, schedules_refresh="1")
     settings = Settings.from_env(env)
     farm = Farm(plan(2, 2025, seed=3), 2025, seed=3)
+    farm.port = free_port()  # never listening: a registry names a real port, connections are refused
     registry = demo_registry(farm, [])
     _import(settings, registry)
 

@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from browser_support import CHROMIUM, CHROMIUM_ARGS
 from dwatch.demo.sitefarm import Farm, plan
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from playwright.sync_api import Browser, sync_playwright
 from temporal_support import run_async
 from web_support import PASSWORD, SCENARIOS, USERS, YEAR, web_settings
 
@@ -87,3 +89,12 @@ def app(settings: Settings, store: Store) -> FastAPI:
 def client(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app) as client:
         yield client
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium (tasks.py installs it; Playwright downloads nothing)."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -14,31 +14,20 @@ from pathlib import Path
 from uuid import uuid4
 
 import pytest
-import uvicorn
+from browser_support import CHROMIUM, serve, shot
 from dwatch.demo.sitefarm import Farm
 from dwatch.demo.sitefarm.plan import Scenario
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from temporal_support import ready_dev_server
 from web_support import PASSWORD, YEAR, agency_with, web_settings
 
 from dwatch.config import Settings
 from dwatch.store.database import Store
 from dwatch.temporal.client import connect
-from dwatch.temporal.devserver import DevServer, free_port
+from dwatch.temporal.devserver import DevServer
 from dwatch.temporal.settings import TemporalSettings
 from dwatch.temporal.worker import worker
 from dwatch.web.app import create_app
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--headless",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(), reason="Debian's chromium is not installed (apt-get install chromium)"
@@ -87,26 +76,9 @@ def temporal_worker(temporal_settings: Settings) -> Iterator[None]:
 @pytest.fixture
 def base_url(temporal_settings: Settings, temporal_worker: None) -> Iterator[str]:  # noqa: ARG001 - running
     store = Store.open(temporal_settings)
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(temporal_settings, store), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
-    thread.start()
-    while not server.started:
-        thread.join(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(30)
+    with serve(create_app(temporal_settings, store)) as url:
+        yield url
     store.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -121,11 +93,6 @@ def page(browser: Browser) -> Iterator[Page]:
     assert dialogs == [], f"a script ran: {dialogs}"
 
 
-def _shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=False)
-
-
 def test_supervisor_and_ops_journey(page: Page, base_url: str, farm: Farm) -> None:
     # Sign in.
     page.goto(f"{base_url}/login?next=/matrix")
@@ -135,7 +102,7 @@ def test_supervisor_and_ops_journey(page: Page, base_url: str, farm: Farm) -> No
     page.wait_for_url("**/matrix")
     expect(page.locator("h1")).to_contain_text(f"{YEAR} 年度报告合规总览")
     expect(page.locator(".count.s-defective b")).to_have_text("2")
-    _shot(page, "01-matrix")
+    shot(page, "01-matrix")
 
     # Filter to the defective agencies.
     page.select_option("select[name=status]", "defective")
@@ -144,7 +111,7 @@ def test_supervisor_and_ops_journey(page: Page, base_url: str, farm: Farm) -> No
     badges = page.locator("#matrix tbody .badge")
     expect(badges).to_have_count(2)
     expect(badges.first).to_have_text("存在错误")
-    _shot(page, "02-matrix-defective")
+    shot(page, "02-matrix-defective")
 
     # A defective agency's dossier: the cell the finding points at is highlighted.
     page.locator("#matrix tbody a").first.click()
@@ -153,7 +120,7 @@ def test_supervisor_and_ops_journey(page: Page, base_url: str, farm: Farm) -> No
     expect(highlighted).to_be_visible()
     highlighted.scroll_into_view_if_needed()
     page.mouse.wheel(0, -200)
-    _shot(page, "03-dossier-highlighted-cell")
+    shot(page, "03-dossier-highlighted-cell")
 
     # Waive a finding, with a reason (through the AgencyReport workflow's waive update).
     row = page.locator("tr.finding", has_text="T3-03").first
@@ -165,7 +132,7 @@ def test_supervisor_and_ops_journey(page: Page, base_url: str, farm: Farm) -> No
     expect(waived.locator(".fstatus")).to_contain_text("已豁免")
     expect(waived.locator(".fstatus")).to_contain_text("chief：经电话核实，系表格排版错误")
     waived.scroll_into_view_if_needed()
-    _shot(page, "04-finding-waived")
+    shot(page, "04-finding-waived")
 
     # The agency replaces its published report; a re-crawl through Temporal finds the new version.
     agency = agency_with(farm, Scenario.REPLACED)
@@ -178,4 +145,4 @@ def test_supervisor_and_ops_journey(page: Page, base_url: str, farm: Farm) -> No
     expect(page.locator("tr.changed")).to_contain_text("发布后变动")
     run_link = page.locator("a[href*='/workflows/']").first
     expect(run_link).to_have_attribute("href", re.compile(f"/namespaces/default/workflows/report%2F{agency}%2F{YEAR}/"))
-    _shot(page, "05-recrawl-new-version")
+    shot(page, "05-recrawl-new-version")

@@ -1,9 +1,10 @@
 """Registry files: YAML or CSV in, rows with their line numbers out (and back for export).
 
-YAML has two lists, `supervisors:` and `agencies:`, whose items have the fields of `SupervisorRow`
-and `AgencyRow`. CSV (UTF-8, with or without BOM) has one row per supervisor or agency:
+YAML has the lists `supervisors:`, `agencies:` and, optionally, `hosts:`, whose items have the
+fields of `SupervisorRow`, `AgencyRow` and `HostRow`. CSV (UTF-8, with or without BOM) has one row
+per supervisor, agency or host:
 
-    type           supervisor | agency                                        required
+    type           supervisor | agency | host                                 required
     id, name       for both                                                   required
     parent         supervisor: the supervisor to escalate to                  optional column
     notify         supervisor: apprise targets, separated by spaces or         optional column
@@ -15,13 +16,18 @@ and `AgencyRow`. CSV (UTF-8, with or without BOM) has one row per supervisor or 
     base_url       agency: the site's home page                                required
     listing_urls   agency: the 年报 column page(s), separated by spaces        required
     allowed_hosts  agency: hosts the crawler may fetch, separated by spaces;    optional column
-                   `*.example.gov.cn` covers subdomains; empty = the URLs' hosts
+                   `*.example.gov.cn` covers subdomains of the agency's own
+                   domain; `host:port` (`[IPv6]:port`) for a port other than
+                   80/443; empty = the URLs' hosts (with their ports)
     selectors      agency: a JSON object with link_css / next_page_css /       optional column
                    link_url_pattern, e.g. {"link_css": "ul.list a"}
     deadline       agency: local deadline MM-DD (of the following year)        optional column
     active         agency: true | false (empty = true)                         optional column
     insecure_tls   agency: true to accept an invalid certificate (empty =      optional column
                    false); every fetch then reports ACCESS-01
+    host           host: a host as the URLs name it (`name` or `name:port`)    optional column
+    interval       host: seconds between two request starts at the host        optional column
+    concurrency    host: requests in flight at the host at once               optional column
 
 A cell of a column that does not apply to the row's type must stay empty.
 """
@@ -39,9 +45,9 @@ import yaml
 from pydantic import BaseModel
 
 from dwatch.store.registry.messages import RegistryIssue
-from dwatch.store.registry.models import AgencyRow, RegistryFile, SupervisorRow
+from dwatch.store.registry.models import AgencyRow, HostRow, RegistryFile, SupervisorRow
 
-RowKind = Literal["supervisor", "agency"]
+RowKind = Literal["supervisor", "agency", "host"]
 Format = Literal["yaml", "csv"]
 
 CSV_COLUMNS = (
@@ -60,14 +66,19 @@ CSV_COLUMNS = (
     "deadline",
     "active",
     "insecure_tls",
+    "host",
+    "interval",
+    "concurrency",
 )
+_AGENCY_COLUMNS = CSV_COLUMNS[5:15]
 CSV_REQUIRED = ("type", "id", "name", "kind", "region", "supervisor", "base_url", "listing_urls")
 _CSV_FIELDS: dict[RowKind, tuple[str, ...]] = {
     "supervisor": ("id", "name", "parent", "notify"),
-    "agency": ("id", "name", *CSV_COLUMNS[5:]),
+    "agency": ("id", "name", *_AGENCY_COLUMNS),
+    "host": ("host", "interval", "concurrency"),
 }
-_CSV_KINDS: dict[str, RowKind] = {"supervisor": "supervisor", "agency": "agency"}
-_YAML_SECTIONS: dict[str, RowKind] = {"supervisors": "supervisor", "agencies": "agency"}
+_CSV_KINDS: dict[str, RowKind] = {"supervisor": "supervisor", "agency": "agency", "host": "host"}
+_YAML_SECTIONS: dict[str, RowKind] = {"supervisors": "supervisor", "agencies": "agency", "hosts": "host"}
 _TAGGED_URL = re.compile(r"^([\w.,-]+)=([a-zA-Z][a-zA-Z0-9+.-]*://.*)$")
 
 
@@ -132,7 +143,8 @@ def _read_yaml(text: str) -> ParsedFile:
         loader.dispose()
     if not isinstance(root, yaml.MappingNode) or not isinstance(data, dict):
         return ParsedFile(
-            rows=[], issues=[RegistryIssue(line=1, message="文件应包含 supervisors: 和 agencies: 两个列表")]
+            rows=[],
+            issues=[RegistryIssue(line=1, message="文件应包含 supervisors: 和 agencies: 两个列表（可另有 hosts:）")],
         )
     rows: list[RawRow] = []
     issues: list[RegistryIssue] = []
@@ -141,7 +153,7 @@ def _read_yaml(text: str) -> ParsedFile:
         kind = _YAML_SECTIONS.get(key_node.value)
         if kind is None:
             issues.append(
-                RegistryIssue(line=line, message=f"未知的部分“{key_node.value}”（应为 supervisors 或 agencies）")
+                RegistryIssue(line=line, message=f"未知的部分“{key_node.value}”（应为 supervisors、agencies 或 hosts）")
             )
             continue
         items = data[key_node.value]
@@ -202,9 +214,12 @@ def _check_header(header: list[str]) -> list[RegistryIssue]:
 def _csv_row(cells: dict[str, str], line: int) -> tuple[RawRow | None, list[RegistryIssue]]:
     kind = _CSV_KINDS.get(cells["type"])
     if kind is None:
-        return None, [RegistryIssue(line=line, message=f"type 应为 supervisor 或 agency，而不是“{cells['type']}”")]
+        message = f"type 应为 supervisor、agency 或 host，而不是“{cells['type']}”"
+        return None, [RegistryIssue(line=line, message=message)]
     fields = _CSV_FIELDS[kind]
     misplaced = [c for c, v in cells.items() if v and c != "type" and c not in fields]
+    if kind == "host" and not cells.get("host"):
+        return None, [RegistryIssue(line=line, message="host 行缺少列 host 的值")]
     if misplaced:
         return None, [RegistryIssue(line=line, message=f"{kind} 行不应填写列：{'、'.join(misplaced)}")]
     data: dict[str, Any] = {}
@@ -236,6 +251,8 @@ def _notify_entry(entry: str) -> dict[str, Any]:
 def write_registry(registry: RegistryFile, fmt: Format) -> str:
     if fmt == "yaml":
         document = registry.model_dump(mode="json", exclude_none=True)
+        if not document["hosts"]:
+            del document["hosts"]  # most registries have none: keep their files as they were
         return yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=1000)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -244,10 +261,12 @@ def write_registry(registry: RegistryFile, fmt: Format) -> str:
         writer.writerow(_csv_cells("supervisor", supervisor))
     for agency in registry.agencies:
         writer.writerow(_csv_cells("agency", agency))
+    for host in registry.hosts:
+        writer.writerow(_csv_cells("host", host))
     return out.getvalue()
 
 
-def _csv_cells(kind: RowKind, row: SupervisorRow | AgencyRow) -> list[str]:
+def _csv_cells(kind: RowKind, row: SupervisorRow | AgencyRow | HostRow) -> list[str]:
     values = row.model_dump(mode="json", exclude_none=True)
     values["type"] = kind
     if "notify" in values:

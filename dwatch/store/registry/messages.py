@@ -12,6 +12,12 @@ _PATTERN_HINTS = {
     "region": "应为 6、9 或 12 位数字的行政区划代码",
     "tags": "标签只能包含字母、数字、汉字和 . _ -",
 }
+_BOUNDS = {
+    "greater_than": ("gt", "应大于 {}"),
+    "greater_than_equal": ("ge", "应不小于 {}"),
+    "less_than": ("lt", "应小于 {}"),
+    "less_than_equal": ("le", "应不大于 {}"),
+}
 _URL_ERRORS = {"url_parsing", "url_scheme", "url_syntax_violation", "url_too_long", "url_type"}
 
 
@@ -48,6 +54,11 @@ def describe(error: ErrorDetails) -> str:
         message = "至少需要一项"
     elif kind in ("bool_parsing", "bool_type"):
         message = "应为 true 或 false"
+    elif kind in _BOUNDS:
+        bound, text = _BOUNDS[kind]
+        message = text.format(f"{ctx.get(bound):g}")
+    elif kind in ("float_parsing", "int_parsing", "int_from_float"):
+        message = f"“{error['input']}”不是有效的数值"
     elif kind.endswith("_type"):
         message = "类型不正确"
     else:

@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from datetime import date
 from functools import cache
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, HttpUrl, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from dwatch.crawlers.models import SiteSelectors
+from dwatch.crawlers.politeness import host_key
 from dwatch.crawlers.safety import host_allowed
 from dwatch.redact import is_masked, mask_url
 from dwatch.reports.compliance import AgencyKind
+from dwatch.store.registry.messages import RegistryIssue
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*)://\S+$", re.IGNORECASE)
-_HOST = re.compile(r"^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*(:\d{1,5})?$")
+_NAME = re.compile(r"^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*$")
+_PORTED = re.compile(r"^(?P<host>\[[0-9a-f:.]+\]|[^:\[\]]+)(:(?P<port>\d{1,5}))?$")
+# Second-level domains under which every name is someone else's: a wildcard must name a domain below them.
+_SHARED_SUFFIXES = frozenset({"gov.cn", "com.cn", "net.cn", "org.cn", "edu.cn", "ac.cn", "mil.cn"})
 _DEADLINE = re.compile(r"^(\d{2})-(\d{2})$")
 
 
@@ -38,6 +45,37 @@ def _is_deadline(value: str) -> bool:
         return match is not None and bool(date(2001, int(match.group(1)), int(match.group(2))))
     except ValueError:
         return False
+
+
+def valid_host(entry: str, *, wildcard: bool = False) -> str:
+    """A host as the registry names it, normalised: `name`, `name:port`, `[IPv6]:port`, or with
+    `wildcard`, `*.domain`. Raises a PydanticCustomError (zh-CN) naming what is wrong."""
+    host = entry.strip().lower().rstrip(".")
+    match = _PORTED.match(host)
+    name, port = (match["host"], match["port"]) if match else (host, None)
+    if port is not None and not 1 <= int(port) <= 65535:
+        raise PydanticCustomError("host_port", "“{host}”的端口 {port} 超出 1–65535", {"host": entry, "port": port})
+    if name.startswith("["):
+        try:
+            ipaddress.IPv6Address(name[1:-1])
+        except ValueError:
+            match = None
+    elif not _NAME.match(name) or (name.startswith("*.") and not wildcard):
+        match = None
+    if match is None:
+        raise PydanticCustomError(
+            "host", "“{host}”不是有效的主机名（应为 域名、域名:端口、[IPv6地址]:端口 或 *.域名）", {"host": entry}
+        )
+    return host
+
+
+def _own_domain(pattern: str, own_host: str) -> bool:
+    """Whether a wildcard covers only the agency's own domain: the site's host or a parent of it, below
+    a shared suffix (`*.gov.cn` would let the crawler roam every government site)."""
+    domain = pattern[2:].partition(":")[0]
+    if "." not in domain or domain in _SHARED_SUFFIXES:
+        return False
+    return own_host == domain or own_host.endswith(f".{domain}")
 
 
 class _Row(BaseModel):
@@ -103,11 +141,7 @@ class AgencyRow(_Row):
     @field_validator("allowed_hosts")
     @classmethod
     def _hosts(cls, hosts: list[str]) -> list[str]:
-        normalised = [h.strip().lower() for h in hosts]
-        bad = [h for h in normalised if not _HOST.match(h)]
-        if bad:
-            raise PydanticCustomError("host", "“{hosts}”不是有效的主机名", {"hosts": "、".join(bad)})
-        return normalised
+        return [valid_host(h, wildcard=True) for h in hosts]
 
     @field_validator("deadline")
     @classmethod
@@ -119,13 +153,25 @@ class AgencyRow(_Row):
     @model_validator(mode="after")
     def _listing_hosts_allowed(self) -> AgencyRow:
         if not self.allowed_hosts:
-            hosts = [self.base_url.host, *(u.host for u in self.listing_urls)]
-            self.allowed_hosts = list(dict.fromkeys(h for h in hosts if h))
+            # Derived hosts carry the URLs' ports: a host without a port allows only the default ones.
+            urls = [str(self.base_url), *(str(u) for u in self.listing_urls)]
+            self.allowed_hosts = list(dict.fromkeys(host_key(u) for u in urls))
             return self
+        own = urlsplit(str(self.base_url)).hostname or ""
+        too_wide = [h for h in self.allowed_hosts if h.startswith("*.") and not _own_domain(h, own)]
+        if too_wide:
+            raise PydanticCustomError(
+                "wildcard_too_wide",
+                "allowed_hosts 中的通配符“{hosts}”超出本机关的域名 {own}：通配符只能用于本机关网站所在的域名"
+                "（如 *.example.gov.cn），不能是 *.gov.cn 这类公共后缀",
+                {"hosts": "、".join(too_wide), "own": own},
+            )
         outside = [str(u) for u in self.listing_urls if not self.allows(str(u))]
         if outside:
             raise PydanticCustomError(
-                "host_not_allowed", "栏目网址不在 allowed_hosts 之内：{urls}", {"urls": "、".join(outside)}
+                "host_not_allowed",
+                "栏目网址不在 allowed_hosts 之内：{urls}（未写端口的主机只允许默认端口 80/443）",
+                {"urls": "、".join(outside)},
             )
         return self
 
@@ -134,11 +180,29 @@ class AgencyRow(_Row):
         return host_allowed(url, self.allowed_hosts)
 
 
+class HostRow(_Row):
+    """A host's own crawl politeness, where it differs from the defaults (`DWATCH_CRAWL__PER_HOST_*`):
+    a portal that asks for slower crawling, or one that allows more. The host is named as in the
+    agencies' URLs, with the port when they give one."""
+
+    host: str
+    interval: float = Field(gt=0, le=3600, description="seconds between two request starts at the host")
+    concurrency: int = Field(ge=1, le=32, description="requests in flight at the host at once")
+
+    @field_validator("host")
+    @classmethod
+    def _host(cls, host: str) -> str:
+        return valid_host(host)
+
+
 class RegistryFile(BaseModel):
-    """A whole registry, as exported and imported."""
+    """A whole registry, as exported and imported. `unreadable` lists stored rows that no longer pass
+    validation (export and list skip them and say so); it is never written to a file."""
 
     supervisors: list[SupervisorRow] = Field(default_factory=list)
     agencies: list[AgencyRow] = Field(default_factory=list)
+    hosts: list[HostRow] = Field(default_factory=list)
+    unreadable: list[RegistryIssue] = Field(default_factory=list, exclude=True)
 
     def masked(self) -> RegistryFile:
-        return RegistryFile(supervisors=[s.masked() for s in self.supervisors], agencies=self.agencies)
+        return self.model_copy(update={"supervisors": [s.masked() for s in self.supervisors]})
