@@ -35,6 +35,9 @@ SEVERITY_ZH: Final[dict[str, str]] = {Severity.ERROR: "错误", Severity.WARNING
 # Most severe first: the order every findings list (CLI, web, API, digest) is sorted in.
 SEVERITY_ORDER: Final = (Severity.ERROR.value, Severity.WARNING.value, Severity.INFO.value)
 
+RUN_STATUS_ZH: Final = {"running": "运行中", "completed": "已完成", "failed": "失败", "cancelled": "已取消"}
+NOTIFICATION_STATUS_ZH: Final = {"pending": "待发送", "sent": "已发送", "failed": "发送失败"}
+
 
 def enum_doc(names: dict[str, str]) -> str:
     """`value`（名称） pairs for an API field's description, so the enum docs carry the names users read."""

@@ -11,7 +11,7 @@ from dwatch.cli import app
 from dwatch.cli.common import console, fail, print_finding, say
 from dwatch.cli.db import open_store
 from dwatch.config import Settings
-from dwatch.labels import COMPLIANCE_STATUS_ZH, FINDING_STATUS_ZH, SEVERITY_ZH
+from dwatch.labels import COMPLIANCE_STATUS_ZH, FINDING_STATUS_ZH, NOTIFICATION_STATUS_ZH, RUN_STATUS_ZH, SEVERITY_ZH
 from dwatch.links import dossier_url
 from dwatch.reports.checks.findings import Severity
 from dwatch.reports.compliance import ComplianceStatus
@@ -21,7 +21,6 @@ from dwatch.store.findings import FindingQuery, count_findings, query_findings
 from dwatch.store.tables import FindingStatus
 from dwatch.temporal.history import ui_link
 from dwatch.timefmt import iso, local_minute
-from dwatch.web.labels import NOTIFICATION_STATUS_ZH, RUN_STATUS_ZH
 
 # --severity takes the level's name as users read it, or as the JSON and the API spell it.
 _SEVERITY_NAMES = {**{zh: Severity(s) for s, zh in SEVERITY_ZH.items()}, **{s.value: s for s in Severity}}

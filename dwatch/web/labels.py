@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from typing import Final
 
-from dwatch.labels import FINDING_STATUS_ZH, SEVERITY_ORDER, SEVERITY_ZH, STATUS_ZH, UNCHECKED
+from dwatch.labels import (
+    FINDING_STATUS_ZH,
+    NOTIFICATION_STATUS_ZH,
+    RUN_STATUS_ZH,
+    SEVERITY_ORDER,
+    SEVERITY_ZH,
+    STATUS_ZH,
+    UNCHECKED,
+)
 from dwatch.reports.checks.findings import Category
 from dwatch.reports.compliance import ComplianceStatus
 
@@ -38,9 +46,6 @@ TABLE_ZH: Final = {
     "table3": "表三　收到和处理政府信息公开申请情况",
     "table4": "表四　政府信息公开行政复议、行政诉讼情况",
 }
-
-RUN_STATUS_ZH: Final = {"running": "运行中", "completed": "已完成", "failed": "失败", "cancelled": "已取消"}
-NOTIFICATION_STATUS_ZH: Final = {"pending": "待发送", "sent": "已发送", "failed": "发送失败"}
 
 # Re-exported: templates and exports read every label from here.
 __all__ = [

@@ -63,6 +63,8 @@ def test_digest_names_each_status_once_and_lists_the_worst_first(
     )
     assert f"{unreachable} 1" in mail["subject"] and f"{unparseable} 1" in mail["subject"]
     assert "无法核查" not in text and "无法核查" not in mail["subject"]
+    compliant = COMPLIANCE_STATUS_ZH[ComplianceStatus.COMPLIANT]
+    assert f"{compliant} 0" not in mail["subject"] and " 0" not in mail["subject"]  # only statuses present
     assert text.index("机关a2") < text.index("机关a1")
     assert "错误：T3-03 数据不一致" in text and "警告：正文数字待核对" in text
     assert "排版痕迹已合并" not in text  # info: nobody's action
