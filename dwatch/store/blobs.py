@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import Protocol
 
-from dwatch.store.files import PRIVATE_DIR, tighten_tree
+from dwatch.store.files import make_private_dir, tighten_tree
 
 
 class BlobCorruptedError(Exception):
@@ -53,8 +53,7 @@ class LocalBlobStore:
         target = self.path(key)
         if target.exists():
             return key
-        for directory in (self.root, target.parent.parent, target.parent):
-            directory.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+        make_private_dir(target.parent)
         # Write to a temporary file in the same directory, then rename: readers see the whole file
         # or none, and a crash leaves at most a stray temporary file, never a truncated blob.
         fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
