@@ -36,7 +36,7 @@ class AlertActivities:
         """Alert on one review (the alerts module decides whether its change is worth telling)."""
 
         def send() -> int:
-            with self.store.session() as session:
+            with self.store.reading() as session:
                 agency = load_agencies(session, [request.agency_id])[0]
             deliveries = alert_on_review(
                 self.store, self.settings, agency, request.review, key_prefix=request.key_prefix

@@ -30,7 +30,7 @@ class CrawlActivities:
 
     async def _crawl(self, request: CrawlRequest) -> CrawlResult:
         def prepare() -> AgencyRow:
-            with self.store.session() as session:
+            with self.store.reading() as session:
                 return load_agency(session, request.agency_id)
 
         agency = await asyncio.to_thread(prepare)

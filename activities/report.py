@@ -57,7 +57,7 @@ class ReportActivities:
     @activity.defn(name=AGENCY_INFO.name)
     async def agency_info(self, key: AgencyYear) -> AgencyInfo:
         def read() -> tuple[AgencyRow, str | None]:
-            with self.store.session() as session:
+            with self.store.reading() as session:
                 row = load_agency(session, key.agency_id)
                 stored = session.get(AgencyStatus, (key.agency_id, key.year))
                 return row, stored.status if stored else None
@@ -80,7 +80,7 @@ class ReportActivities:
         """The newest archived document of the agency-year, as a crawl would report it (for re-checks)."""
 
         def read() -> CrawlResult | None:
-            with self.store.session() as session:
+            with self.store.reading() as session:
                 document = session.scalars(
                     select(Document)
                     .where(Document.agency_id == key.agency_id, Document.report_year == key.year)

@@ -104,7 +104,7 @@ class SweepActivities:
     @activity.defn(name=COUNT_AGENCIES.name)
     async def count_agencies(self, scope: SweepScope) -> int:
         def read() -> int:
-            with self.store.session() as session:
+            with self.store.reading() as session:
                 return session.scalar(select(func.count()).select_from(scope_query(scope).subquery())) or 0
 
         return await asyncio.to_thread(read)
@@ -119,14 +119,14 @@ class SweepActivities:
         query = scope_query(request.scope).order_by(Agency.id).limit(request.limit)
         if request.after is not None:
             query = query.where(Agency.id > request.after)
-        with self.store.session() as session:
+        with self.store.reading() as session:
             return list(session.scalars(query))
 
     def _paced_page(self, request: PageRequest) -> list[str]:
         """The next page in host-paced order (`dwatch.crawling.host_paced`) after `request.after`. The
         order is computed over the whole scope each time (ids and first hosts only), so it holds across
         pages and continue-as-new without carrying it."""
-        with self.store.session() as session:
+        with self.store.reading() as session:
             rows = session.execute(scope_query(request.scope).add_columns(Agency.listing_urls)).all()
             agencies = [(agency_id, first_host(urls)) for agency_id, urls in rows]
             if request.after is not None and request.after not in {agency_id for agency_id, _ in agencies}:

@@ -148,6 +148,8 @@ def archive(store: Store, discovery: Discovery) -> CrawlResult:
     document = discovery.document
     if document is None:
         return result
+    if document.content is not None and not document.not_modified:
+        store.blobs.put(document.content)  # written (and synced) before the write transaction, not in it
     with store.session() as session:
         if document.not_modified or document.content is None:
             seen = found_at(session, discovery.agency_id, discovery.year, document.url)
@@ -184,7 +186,7 @@ async def crawl_agency(store: Store, agency: AgencyRow, year: int, fetcher: Fetc
     at the politeness the registry sets for its hosts."""
 
     def known() -> tuple[dict[str, Conditional], dict[str, HostLimits | None]]:
-        with store.session() as session:
+        with store.reading() as session:
             return known_validators(session, agency.id, year), host_limits_of(session, agency)
 
     validators, limits = await asyncio.to_thread(known)
@@ -205,7 +207,7 @@ async def fetch_images(store: Store, agency: AgencyRow, result: CrawlResult, fet
         return
 
     def pending() -> tuple[int, list[str]]:
-        with store.session() as session:
+        with store.reading() as session:
             document = with_bytes(session, agency.id, result.year, sha256)
             if document is None:
                 return 0, []

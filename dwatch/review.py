@@ -102,39 +102,43 @@ def review_document(
     insecure_tls: bool = False,
     limits: ParseLimits = DEFAULT_LIMITS,
 ) -> Review:
-    with store.session() as session:
+    # Read, then parse and check outside any transaction, then write: a parse may take minutes (its
+    # budget), and a write transaction held meanwhile would hold up every other writer (on SQLite).
+    with store.reading() as session:
         document = session.get(Document, document_id)
         if document is None:
             raise KeyError(document_id)
-        data = store.blobs.get(document.sha256)
-        document_format = _format_of(data)
-        traced: dict[str, str | int] = {"agency_id": agency.id, "year": year, "format": document_format}
-        started = time.perf_counter()
-        with _tracer.start_as_current_span("parse", attributes=traced) as span:
-            try:
-                # An <img> table is read from the image archived with the document (never fetched here).
-                images = image_source(session, store.blobs, document)
-                report = parse_within_budget(
-                    data, document.final_url, content_type=document.media_type, limits=limits, images=images
-                )
-            except ParseError as exc:
-                span.set_attribute("outcome", "unparseable")
-                return Review(
-                    agency_id=agency.id,
-                    year=year,
-                    status=ComplianceStatus.UNPARSEABLE,
-                    detail=str(exc),
-                    document_id=document_id,
-                    document_format=document_format,
-                    parse_seconds=time.perf_counter() - started,
-                )
-        parse_seconds = time.perf_counter() - started
-        report_id = save_report(session, document_id, report)
+        # An <img> table is read from the image archived with the document (never fetched here).
+        images = image_source(session, store.blobs, document)
         context = _context(session, agency, year, document, insecure_tls)
-        started = time.perf_counter()
-        with _tracer.start_as_current_span("check", attributes=traced):
-            findings = run_checks(report, previous_report(session, agency.id, year), context)
-        check_seconds = time.perf_counter() - started
+        previous = previous_report(session, agency.id, year)
+    data = store.blobs.get(document.sha256)
+    document_format = _format_of(data)
+    traced: dict[str, str | int] = {"agency_id": agency.id, "year": year, "format": document_format}
+    started = time.perf_counter()
+    with _tracer.start_as_current_span("parse", attributes=traced) as span:
+        try:
+            report = parse_within_budget(
+                data, document.final_url, content_type=document.media_type, limits=limits, images=images
+            )
+        except ParseError as exc:
+            span.set_attribute("outcome", "unparseable")
+            return Review(
+                agency_id=agency.id,
+                year=year,
+                status=ComplianceStatus.UNPARSEABLE,
+                detail=str(exc),
+                document_id=document_id,
+                document_format=document_format,
+                parse_seconds=time.perf_counter() - started,
+            )
+    parse_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    with _tracer.start_as_current_span("check", attributes=traced):
+        findings = run_checks(report, previous, context)
+    check_seconds = time.perf_counter() - started
+    with store.session() as session:
+        report_id = save_report(session, document_id, report)
         recorded = record_check_run(
             session,
             CheckRunInput(
@@ -186,6 +190,7 @@ def review_crawl(store: Store, agency: AgencyRow, crawl: CrawlResult) -> Review:
             review.year,
             review.status,
             review.detail or "；".join(review.top_findings),
+            failure_detail=review.failure_detail,
             document_id=review.document_id,
             check_run_id=review.check_run_id,
         )
@@ -196,8 +201,14 @@ def review_crawl(store: Store, agency: AgencyRow, crawl: CrawlResult) -> Review:
 def _review_crawl(store: Store, agency: AgencyRow, crawl: CrawlResult) -> Review:
     if crawl.outcome is not Outcome.FOUND or crawl.sha256 is None:
         status = ComplianceStatus.MISSING if crawl.outcome is Outcome.MISSING else ComplianceStatus.UNREACHABLE
-        return Review(agency_id=agency.id, year=crawl.year, status=status, detail=crawl.reason)
-    with store.session() as session:
+        return Review(
+            agency_id=agency.id,
+            year=crawl.year,
+            status=status,
+            detail=crawl.reason,
+            failure_detail=crawl.failure_detail,
+        )
+    with store.reading() as session:
         document = with_bytes(session, agency.id, crawl.year, crawl.sha256)
         document_id = document.id if document is not None else None
     if document_id is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 
 import pypdfium2 as pdfium
 from dwatch.demo.synthetic.content import SyntheticReport
@@ -29,8 +30,28 @@ def image_pdf(images: list[Image.Image], *, dpi: int = 150) -> bytes:
     return out.getvalue()
 
 
-def scanned_pdf(pdf: bytes, *, dpi: int = 150) -> bytes:
-    return image_pdf(page_images(pdf, dpi=dpi), dpi=dpi)
+def scanned_pdf(
+    pdf: bytes, *, dpi: int = 150, turned: Mapping[int, int] | None = None, rotate: Mapping[int, int] | None = None
+) -> bytes:
+    """A scan of `pdf`. `turned`: page number → degrees its image is turned counter-clockwise (a sheet fed
+    sideways or upside down); `rotate`: page number → the page's /Rotate (clockwise), its image turned the
+    other way so that the page displays upright, as a scanner that records the turn does."""
+    images = page_images(pdf, dpi=dpi)
+    turns = {**(turned or {}), **(rotate or {})}
+    for number, degrees in turns.items():
+        images[number - 1] = images[number - 1].rotate(degrees, expand=True)
+    scan = image_pdf(images, dpi=dpi)
+    if not rotate:
+        return scan
+    document = pdfium.PdfDocument(scan)
+    try:
+        for number, degrees in rotate.items():
+            document[number - 1].set_rotation(degrees)
+        out = io.BytesIO()
+        document.save(out)
+        return out.getvalue()
+    finally:
+        document.close()
 
 
 def table_images(report: SyntheticReport, *, dpi: int = 150) -> dict[str, Image.Image]:

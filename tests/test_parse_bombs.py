@@ -6,9 +6,12 @@ Budgets are set low here so that each test stays short; the bombs are generated 
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
+from pathlib import Path
 
 import pytest
 from bomb_support import docx_with_xml, flate_bomb, nested_forms, parse_processes, ruled_grid
@@ -163,3 +166,23 @@ def test_a_review_pool_process_keeps_serving_after_a_bomb(normal_pdf: bytes) -> 
         second, codes, read = pool.submit(_review_parse, normal_pdf, "report.pdf").result(60)
         assert read and PARSE_LIMIT not in codes
         assert second == first  # the pool process was not lost: the bomb died in a process of its own
+
+
+def test_a_parse_does_not_run_the_main_script_again(tmp_path: Path) -> None:
+    """The parse processes fork from a forkserver that has the main script loaded already: a `dwatch`
+    command's main script is the whole CLI, which each parse would otherwise import again."""
+    runs = tmp_path / "runs"
+    main = tmp_path / "main.py"
+    main.write_text(
+        "import pathlib\n"
+        f"with pathlib.Path({str(runs)!r}).open('a') as runs:\n"
+        "    runs.write('ran\\n')\n"
+        "if __name__ == '__main__':\n"
+        "    from dwatch.reports.parsers.budget import parse_within_budget\n"
+        "    for n in range(3):\n"
+        "        parse_within_budget(b'\\xe6\\x94\\xbf\\xe5\\xba\\x9c' * 50, f'{n}.txt')\n",
+        encoding="utf-8",
+    )
+    subprocess.run([sys.executable, str(main)], check=True, timeout=120)
+    # Once as the program, once in the forkserver; not once more for each of the three documents.
+    assert runs.read_text().splitlines() == ["ran", "ran"]

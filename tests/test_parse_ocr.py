@@ -17,9 +17,10 @@ from dwatch.reports import ocr
 from dwatch.reports.checks import run_checks
 from dwatch.reports.checks.findings import CheckContext, Severity
 from dwatch.reports.compliance import ComplianceStatus
+from dwatch.reports.model import AnnualReport, DiagnosticLevel
 from dwatch.reports.parsers import parse_document
-from dwatch.reports.parsers.ocr import local_images
-from ocr_support import degrade, png, scanned_pdf, table_images
+from dwatch.reports.parsers.ocr import OCR_ORIENTATION, cell_image, local_images
+from ocr_support import degrade, page_images, png, scanned_pdf, table_images
 
 from dwatch.review import status_of
 
@@ -166,6 +167,52 @@ def test_a_scanned_pdf_is_read_by_ocr(busy: SyntheticReport) -> None:
     findings = run_checks(report, context=CONTEXT)
     assert not [f for f in findings if f.rule_id.startswith("STR-01")]
     assert [f.severity for f in findings if f.rule_id == "READ-01"] == [Severity.INFO]
+
+
+def _figures(report: AnnualReport) -> dict[str, list[tuple[str, str, int | float | None]]]:
+    tables = {"table2": report.table2, "table3": report.table3, "table4": report.table4}
+    return {name: [(c.column, c.raw, c.value) for row in t.rows for c in row.cells] for name, t in tables.items()}
+
+
+@pytest.mark.timeout(900)
+def test_a_scan_with_turned_pages_reads_as_the_text_version(busy: SyntheticReport) -> None:
+    """Page 1 upright through its /Rotate (a scanner that records the turn), page 2 fed sideways (its image
+    a quarter turn counter-clockwise), page 3 upside down: every cell as in the text version, and each
+    inferred turn said, with its page."""
+    pdf = render(busy, Format.PDF)
+    scan = scanned_pdf(pdf, rotate={1: 90}, turned={2: 90, 3: 180})
+    report = parse_document(scan, "turned.pdf")
+    assert mismatches(report, busy.truth()) == []
+    assert all(s.found for s in report.sections)
+    text = parse_document(pdf, "text.pdf")
+    assert _figures(report) == _figures(text)
+    turns = [d for d in report.diagnostics if d.code == OCR_ORIENTATION]
+    assert all(d.level is DiagnosticLevel.INFO for d in turns)
+    # Page 1's /Rotate is the document's own word, not a guess: it is not reported.
+    assert sorted(d.message.split(":")[0] for d in turns) == ["page 2", "page 3"]
+    assert any("270°" in d.message for d in turns if d.message.startswith("page 2"))
+    # A cell's crop is cut from the page as it is turned for reading: the same pixels as the upright page.
+    cell = next(c for row in report.table3.rows for c in row.cells if c.raw and c.crop and c.crop.page == 2)
+    assert cell.crop is not None
+    cut = cell_image(scan, cell.crop)
+    assert cut is not None
+    from dwatch.reports.ocr.page import cell_png
+
+    assert round(cell.crop.angle / 90) * 90 % 360 == 270
+    upright = cell.crop.model_copy(update={"angle": cell.crop.angle - 270})  # the deskew that followed the turn
+    expected = cell_png(page_images(pdf)[1], upright)
+    assert _difference(cut, expected) < 12, cell
+
+
+def _difference(a: bytes, b: bytes) -> float:
+    """The mean absolute difference of two greyscale PNGs of the same size (255 when the sizes differ)."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    first, second = (np.asarray(Image.open(io.BytesIO(x)).convert("L"), dtype=np.float64) for x in (a, b))
+    return float(np.abs(first - second).mean()) if first.shape == second.shape else 255.0
 
 
 def test_dwatch_parse_reads_an_img_table_beside_the_file(

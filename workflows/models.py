@@ -77,6 +77,7 @@ class Review(_Model):
     year: int
     status: ComplianceStatus
     detail: str = ""
+    failure_detail: str = ""  # the crawl failure's technical detail, for ops (English)
     document_id: int | None = None
     report_id: int | None = None
     check_run_id: int | None = None
@@ -293,7 +294,9 @@ class SweepInput(_Model):
     scope: SweepScope = Field(default_factory=SweepScope)
     window: int = Field(default=50, ge=1, description="children in progress at once")
     per_run: int = Field(default=500, ge=1, description="children started by one run before continue-as-new")
-    page: int = Field(default=100, ge=1, description="agencies listed per activity call")
+    # A run's whole share at once: the window is then refilled by starts alone, with no page read
+    # (an activity round trip) between them.
+    page: int = Field(default=500, ge=1, description="agencies listed per activity call")
     heartbeat: timedelta = Field(default=timedelta(seconds=20), description="an activity silent this long is retried")
     queues: TaskQueues | None = Field(default=None, description="passed on to each agency's workflow")
     carry: SweepCarry | None = None

@@ -65,7 +65,7 @@ def alert_on_review(
         kind = AlertKind.RESOLVED
     else:
         return []
-    with store.session() as session:
+    with store.reading() as session:
         supervisor = load_supervisors(session, settings.alerts.config_files).get(agency.supervisor)
         row = session.get(Agency, agency.id)
         if supervisor is None or row is None:

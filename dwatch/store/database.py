@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,8 @@ from dwatch.store.blobs import BlobStore, LocalBlobStore
 from dwatch.store.files import PRIVATE_FILE, create_private_file, make_private_dir, private_dir, tighten
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Execution option of `Store.reading` sessions: the database refuses their writes.
+READ_ONLY = "dwatch_read_only"
 
 
 def normalise_url(url: str | URL) -> URL:
@@ -30,7 +33,9 @@ def make_engine(url: str | URL, *, sqlite_foreign_keys: bool = True) -> Engine:
     """An engine for `url`. Migrations pass `sqlite_foreign_keys=False`: SQLite batch mode copies tables."""
     parsed = normalise_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(parsed, pool_pre_ping=True)
+        engine = create_engine(parsed, pool_pre_ping=True)
+        _configure_postgresql(engine)
+        return engine
     engine = create_engine(parsed)
     if parsed.database and parsed.database != ":memory:":
         database = Path(parsed.database)
@@ -68,9 +73,22 @@ def _configure_sqlite(engine: Engine, *, foreign_keys: bool) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
+        if connection.get_execution_options().get(READ_ONLY):
+            # A snapshot (WAL): it neither waits for the writer nor holds it up.
+            connection.exec_driver_sql("PRAGMA query_only=ON")
+            connection.exec_driver_sql("BEGIN")
+            return
         # Take the write lock up front: a deferred transaction that reads, then writes, fails with
         # SQLITE_BUSY under concurrent writers instead of waiting for the busy timeout.
+        connection.exec_driver_sql("PRAGMA query_only=OFF")
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _configure_postgresql(engine: Engine) -> None:
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("SET TRANSACTION READ ONLY")
 
 
 class Store:
@@ -80,6 +98,14 @@ class Store:
         self.engine = engine
         self.blobs = blobs
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._reads = sessionmaker(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
+        # SQLite has one writer at a time, and every `session` takes the write lock. Threads of this
+        # process queue for it on a lock of ours, served as soon as it is free; SQLite's own busy
+        # handler would have them sleep and retry (up to 100 ms a try), which under a sweep's load
+        # made each short transaction wait seconds.
+        self._writer: AbstractContextManager[object] = (
+            threading.RLock() if engine.dialect.name == "sqlite" else nullcontext()
+        )
 
     @classmethod
     def open(cls, settings: Settings) -> Store:
@@ -89,7 +115,15 @@ class Store:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A session in one transaction: committed on success, rolled back on any exception."""
-        with self._sessions.begin() as session:
+        with self._writer, self._sessions.begin() as session:
+            yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A read-only session in one transaction: it sees one snapshot, and on SQLite it neither waits
+        for the write lock nor holds it, so the many lookups of a sweep do not queue behind its writes.
+        A write in it is an error of the database's."""
+        with self._reads.begin() as session:
             yield session
 
     def close(self) -> None:

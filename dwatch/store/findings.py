@@ -279,6 +279,7 @@ class FindingQuery(BaseModel):
     agency_id: str | None = None
     report_year: int | None = None
     status: FindingStatus | None = None
+    rule_id: str | None = None
     # Info findings (e.g. ART-01, an artefact repaired before analysis) need nobody's action: listed on request.
     min_severity: Severity = Field(default=Severity.WARNING, description="this severity and the more severe ones")
 
@@ -290,12 +291,15 @@ def severity_rank() -> ColumnElement[int]:
     return case(ranks, value=Finding.severity, else_=len(ranks))
 
 
-def query_findings(session: Session, query: FindingQuery) -> list[Finding]:
-    """Findings at `min_severity` or worse, most severe first, then by agency, year and rule."""
+def query_findings(
+    session: Session, query: FindingQuery, *, limit: int | None = None, offset: int = 0
+) -> list[Finding]:
+    """Findings at `min_severity` or worse, most severe first, then by agency, year and rule (the id
+    last, so pages of `limit` from `offset` neither repeat nor skip a finding)."""
     stmt = _filtered(select(Finding), query).order_by(
         severity_rank(), Finding.agency_id, Finding.report_year, Finding.rule_id, Finding.id
     )
-    return list(session.scalars(stmt))
+    return list(session.scalars(stmt.limit(limit).offset(offset)))
 
 
 def count_findings(session: Session, query: FindingQuery) -> int:
@@ -311,6 +315,8 @@ def _filtered(stmt: Select[_Row], query: FindingQuery) -> Select[_Row]:
         stmt = stmt.where(Finding.report_year == query.report_year)
     if query.status is not None:
         stmt = stmt.where(Finding.status == query.status.value)
+    if query.rule_id is not None:
+        stmt = stmt.where(Finding.rule_id == query.rule_id)
     return stmt
 
 

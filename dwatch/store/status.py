@@ -38,18 +38,23 @@ def record_status(
     status: ComplianceStatus,
     detail: str = "",
     *,
+    failure_detail: str | None = None,
     document_id: int | None = None,
     check_run_id: int | None = None,
     workflow_run_id: int | None = None,
     at: datetime | None = None,
 ) -> StatusTransition:
-    """Set the agency-year's status; a change (or the first status) is also kept as a history row."""
+    """Set the agency-year's status; a change (or the first status) is also kept as a history row.
+
+    `failure_detail` is the technical cause of a crawl failure, for ops; a status without one clears it.
+    """
     at = at or utcnow()
     placeholder = {
         "agency_id": agency_id,
         "report_year": report_year,
         "status": status.value,
         "detail": detail,
+        "failure_detail": failure_detail or None,
         "changed_at": at,
         "checked_at": at,
     }
@@ -63,7 +68,7 @@ def record_status(
         .with_for_update()
     ).one()
     previous = None if inserted is not None else ComplianceStatus(row.status)
-    row.detail, row.checked_at = detail, at
+    row.detail, row.failure_detail, row.checked_at = detail, failure_detail or None, at
     row.document_id, row.check_run_id, row.workflow_run_id = document_id, check_run_id, workflow_run_id
     if previous is not status:
         row.status, row.changed_at = status.value, at

@@ -339,6 +339,8 @@ class AgencyStatus(Base):
     report_year: Mapped[int] = mapped_column(Integer, primary_key=True)
     status: Mapped[str] = mapped_column(String(16))
     detail: Mapped[str] = mapped_column(Text)
+    # The technical cause of a crawl failure (English, from the fetcher) for ops; `detail` is the reason in Chinese.
+    failure_detail: Mapped[str | None] = mapped_column(Text)
     document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
     check_run_id: Mapped[int | None] = mapped_column(ForeignKey("check_runs.id"))
     workflow_run_id: Mapped[int | None] = mapped_column(ForeignKey("workflow_runs.id"))

@@ -8,13 +8,13 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dwatch.reports.checks.catalogue import CATALOGUE
 from dwatch.reports.checks.readability import ReadParams
-from dwatch.reports.compliance import report_deadline
+from dwatch.reports.compliance import ComplianceStatus, report_deadline
 from dwatch.reports.labels import MatchQuality
 from dwatch.reports.model import AnnualReport, LabelMatch, Location
 from dwatch.reports.parsers.ocr import cell_image
@@ -23,15 +23,33 @@ from dwatch.store.blobs import BlobCorruptedError, BlobStore
 from dwatch.store.images import image_source
 from dwatch.store.reports import load_report
 from dwatch.store.tables import AgencyStatus, Document, FindingStatus, Report
+from dwatch.untrusted import plain
 from dwatch.web.view_base import LocalDateTime, ViewModel
+
+# The statuses of a report that could not be fetched or read: their technical detail is shown to ops.
+FAILURE_STATUSES = frozenset({ComplianceStatus.UNREACHABLE, ComplianceStatus.UNPARSEABLE})
 
 
 class CurrentStatus(ViewModel):
     status: str
     detail: str
+    failure_detail: str | None = Field(
+        default=None, description="the technical cause of a crawl failure, for ops (English, from the remote side)"
+    )
     changed_at: LocalDateTime
     checked_at: LocalDateTime
     document_id: int | None
+
+    @field_validator("failure_detail")
+    @classmethod
+    def _plain(cls, value: str | None) -> str | None:
+        # Written by remote servers: no control, escape or bidi characters reach a page or a client.
+        return plain(value) if value else None
+
+    @property
+    def ops_detail(self) -> str | None:
+        """The technical detail, when the status is a failure to fetch or read the report."""
+        return self.failure_detail if self.status in FAILURE_STATUSES else None
 
 
 class CellView(BaseModel):

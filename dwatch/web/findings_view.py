@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dwatch.labels import FINDING_STATUS_ZH, SEVERITY_ZH, enum_doc
 from dwatch.reports.checks.findings import Severity
-from dwatch.store.findings import FindingQuery, history, query_findings
+from dwatch.store.findings import FindingQuery, count_findings, history, query_findings
 from dwatch.store.tables import Agency, Finding, FindingStatus
+from dwatch.web.matrix_view import PAGE_SIZE
 from dwatch.web.view_base import FilterModel, LocalDateTime, ViewModel, Year
 
 
@@ -25,6 +26,17 @@ class FindingFilter(FilterModel):
         default=Severity.WARNING,
         description=f"the least severe level listed (default `warning`: info hidden); {enum_doc(SEVERITY_ZH)}",
     )
+
+
+class FindingPageQuery(FindingFilter):
+    """The dashboard's page: numbered pages, as the matrix's."""
+
+    page: int = Field(default=1, ge=1, le=100_000)
+    per_page: int = Field(default=PAGE_SIZE, ge=10, le=500)
+
+    def selection(self) -> FindingFilter:
+        """The filter alone, without the page (what exports and the links to other pages carry)."""
+        return FindingFilter.model_validate(self.model_dump(include=set(FindingFilter.model_fields)))
 
 
 class FindingEventView(ViewModel):
@@ -84,14 +96,55 @@ def finding(session: Session, finding_id: int) -> FindingView | None:
     return FindingView.model_validate(row).model_copy(update={"agency_name": name, "history": events})
 
 
-def findings(session: Session, wanted: FindingFilter) -> list[FindingView]:
-    """The findings under the filter, most severe first."""
-    query = FindingQuery(
-        agency_id=wanted.agency, report_year=wanted.year, status=wanted.status, min_severity=wanted.severity
+class FindingsPage(BaseModel):
+    rows: list[FindingView]
+    total: int = Field(description="findings under the filter, on every page")
+    page: int
+    pages: int
+    first: int = Field(description="the position of the page's first finding in the whole list (from 1)")
+
+    @property
+    def links(self) -> list[int | None]:
+        """The pages to link: the first, the last and two either side of this one; None marks a gap."""
+        shown = sorted({1, self.pages, *range(max(1, self.page - 2), min(self.pages, self.page + 2) + 1)})
+        links: list[int | None] = []
+        for previous, number in zip([0, *shown], shown, strict=False):
+            if number - previous > 1:
+                links.append(None)
+            links.append(number)
+        return links
+
+
+def _query(wanted: FindingFilter) -> FindingQuery:
+    return FindingQuery(
+        agency_id=wanted.agency,
+        report_year=wanted.year,
+        status=wanted.status,
+        rule_id=wanted.rule,
+        min_severity=wanted.severity,
     )
-    rows = query_findings(session, query)
-    if wanted.rule:
-        rows = [r for r in rows if r.rule_id == wanted.rule]
+
+
+def _views(session: Session, rows: list[Finding]) -> list[FindingView]:
     wanted_ids = {r.agency_id for r in rows}
     names = dict(session.execute(select(Agency.id, Agency.name).where(Agency.id.in_(wanted_ids))).all())
     return [FindingView.model_validate(r).model_copy(update={"agency_name": names.get(r.agency_id, "")}) for r in rows]
+
+
+def findings(session: Session, wanted: FindingFilter) -> list[FindingView]:
+    """The findings under the filter, most severe first."""
+    return _views(session, query_findings(session, _query(wanted)))
+
+
+def findings_page(session: Session, wanted: FindingPageQuery) -> FindingsPage:
+    """One page of the findings under the filter (the database pages them, most severe first)."""
+    query = _query(wanted)
+    offset = (wanted.page - 1) * wanted.per_page
+    total = count_findings(session, query)
+    return FindingsPage(
+        rows=_views(session, query_findings(session, query, limit=wanted.per_page, offset=offset)),
+        total=total,
+        page=wanted.page,
+        pages=max(1, -(-total // wanted.per_page)),
+        first=offset + 1,
+    )

@@ -15,7 +15,7 @@ from dwatch.store.tables import Document
 from dwatch.web import chart, dossier_view, findings_view, matrix_view, view_base
 from dwatch.web.auth import FLASH_COOKIE, CurrentUser, form_actor, reader
 from dwatch.web.context import context, db
-from dwatch.web.findings_view import FindingFilter
+from dwatch.web.findings_view import FindingPageQuery
 from dwatch.web.labels import FINDING_STATUS_ZH, STATUS_ZH
 from dwatch.web.matrix_view import PAGE_SIZE, SORT_ZH, MatrixPageQuery
 from dwatch.web.security import Role, TokenKind
@@ -115,18 +115,20 @@ def matrix_page(
 
 @router.get("/findings", response_class=HTMLResponse)
 def findings_page(
-    request: Request, user: Reader, session: DB, wanted: Annotated[FindingFilter, Query()]
+    request: Request, user: Reader, session: DB, wanted: Annotated[FindingPageQuery, Query()]
 ) -> HTMLResponse:
     if wanted.year is None:
         wanted = wanted.model_copy(update={"year": view_base.default_year(session)})
-    rows = findings_view.findings(session, wanted)
+    selection = wanted.selection()
+    per_page = {} if wanted.per_page == PAGE_SIZE else {"per_page": wanted.per_page}
     return _render(
         request,
         "findings.html",
         user,
         {
-            "rows": rows,
-            "f": wanted,
+            "p": findings_view.findings_page(session, wanted),
+            "f": selection,
+            "page_query": lambda number: selection.query(page=number, **per_page),
             "years": view_base.years(session),
             "rules": CATALOGUE.rules,
             "anchor": dossier_view.finding_anchor,

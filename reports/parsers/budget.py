@@ -22,9 +22,10 @@ activity timeout, that ends a hostile parse.
 
 from __future__ import annotations
 
+import os
 import resource
 import time
-from multiprocessing import get_context
+from multiprocessing import get_context, spawn
 from multiprocessing.connection import Connection
 from multiprocessing.context import ForkServerContext
 from multiprocessing.process import BaseProcess
@@ -38,15 +39,16 @@ from dwatch.reports.parsers.errors import ParseError, ParseLimitExceeded
 from dwatch.reports.parsers.limits import DEFAULT_LIMITS, Limit, LimitHit, ParseLimits, listen_pages
 from dwatch.reports.parsers.ocr import ImageSource
 
-# Imported once by the forkserver, so a forked parse starts with them loaded (the main module too, as
-# multiprocessing would otherwise import it again in every child).
+# Imported once by the forkserver, so a forked parse starts with them loaded (the main module first,
+# as multiprocessing would otherwise run it again in every child: see `forkserver_main`).
 _PRELOAD = [
-    "__main__",
-    "dwatch.reports.parsers.budget",
+    "dwatch.reports.parsers.forkserver_main",
     "dwatch.reports.parsers.docx",
     "dwatch.reports.parsers.html",
     "dwatch.reports.parsers.pdf",
 ]
+# The parent's main script, for `forkserver_main` to load in the forkserver.
+MAIN_PATH_ENV = "DWATCH_PARSE_MAIN_PATH"
 _CPU_GRACE = 30  # CPU seconds past the wall-time cap before the kernel ends a parse nobody watches
 _context: ForkServerContext | None = None
 
@@ -54,6 +56,12 @@ _context: ForkServerContext | None = None
 def _forkserver() -> ForkServerContext:
     global _context
     if _context is None:
+        main_path = spawn.get_preparation_data("dwatch-parse").get("init_main_from_path")
+        # Read by the forkserver about to start (it inherits the environment, so never a stale one).
+        if main_path:
+            os.environ[MAIN_PATH_ENV] = main_path
+        else:
+            os.environ.pop(MAIN_PATH_ENV, None)
         _context = get_context("forkserver")
         _context.set_forkserver_preload(_PRELOAD)
     return _context

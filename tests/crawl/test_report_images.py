@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 import yaml
 from corpus import mismatches
+from crawl.html_sites import html_farm
 from dwatch.crawlers.errors import FetchError
 from dwatch.crawlers.fetch import Fetcher
 from dwatch.crawlers.models import FetchPolicy
-from dwatch.demo.sitefarm import Farm, FarmAgency, plan
-from dwatch.demo.sitefarm.plan import DocFormat, Scenario
+from dwatch.demo.sitefarm import Farm, FarmAgency
 from dwatch.demo.sitefarm.server import MultiHostServer, Request, Response
 from dwatch.demo.synthetic.content import SyntheticReport
 from dwatch.demo.synthetic.render import Format, render
@@ -68,12 +68,7 @@ def _with_image(report: SyntheticReport, src: str) -> bytes:
 
 @pytest.fixture(scope="module")
 def site() -> Iterator[ImageSite]:
-    agencies = [
-        a.model_copy(update={"doc_format": DocFormat.HTML, "encoding": "utf-8"})
-        for a in plan(3, YEAR, seed=5, scenarios=[Scenario.COMPLIANT])
-    ]
-    assert len({a.address for a in agencies}) == 3
-    farm = Farm(agencies, YEAR, seed=5)
+    agencies, farm = html_farm(3, YEAR, seed=5)
     site = ImageSite(farm)
     farm.server = MultiHostServer(site.handle)
     with farm:

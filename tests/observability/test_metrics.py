@@ -15,22 +15,18 @@ from corpus import CORPUS
 from dwatch.workflows.models import Review
 from observability_support import Sample, by_label, parse_metrics, total
 from sqlalchemy import select
-from store.factories import AGENCY, FIXTURES, fetched
+from store.factories import AGENCY, fetched, registered_store
 from temporalio.runtime import Runtime
 from temporalio.testing import ActivityEnvironment
 
 from dwatch.alerts.delivery import Delivery
-from dwatch.config import Settings
 from dwatch.crawling import load_agencies
 from dwatch.observability.metrics import record_deliveries, record_review
 from dwatch.observability.runtime import Instrumentation, instrumentation, runtime_for
 from dwatch.observability.settings import ObservabilitySettings
 from dwatch.review import review_document
-from dwatch.store import migrate
 from dwatch.store.database import Store
 from dwatch.store.documents import record_fetch
-from dwatch.store.registry.files import read_registry
-from dwatch.store.registry.service import import_registry
 from dwatch.store.tables import Finding
 from dwatch.temporal.devserver import free_port
 
@@ -60,11 +56,7 @@ def endpoint() -> Endpoint:
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
-    settings = Settings(data_dir=tmp_path)
-    migrate.upgrade(settings.database_url)
-    store = Store.open(settings)
-    with store.session() as session:
-        import_registry(session, read_registry((FIXTURES / "registry.yaml").read_bytes(), "yaml"))
+    store = registered_store(tmp_path)
     yield store
     store.close()
 

@@ -8,8 +8,13 @@ from pathlib import Path
 from dwatch.reports.checks.findings import Category, Finding, Severity, fingerprint
 from dwatch.reports.model import DateEvidence, DateSource, Location
 
+from dwatch.config import Settings
+from dwatch.store import migrate
+from dwatch.store.database import Store
 from dwatch.store.documents import FetchedDocument
 from dwatch.store.findings import CheckRunInput
+from dwatch.store.registry.files import read_registry
+from dwatch.store.registry.service import import_registry
 
 FIXTURES = Path(__file__).parent / "fixtures"
 AGENCY = "hh-jiaojing"
@@ -58,3 +63,13 @@ def fetched(
         fetched_at=T0 + timedelta(hours=hours),
         published=DateEvidence(value=date(2024, 1, 25), source=DateSource.META, raw="2024-01-25 10:00"),
     )
+
+
+def registered_store(data_dir: Path) -> Store:
+    """A new SQLite store in `data_dir` holding the fixture registry."""
+    settings = Settings(data_dir=data_dir)
+    migrate.upgrade(settings.database_url)
+    store = Store.open(settings)
+    with store.session() as session:
+        import_registry(session, read_registry((FIXTURES / "registry.yaml").read_bytes(), "yaml"))
+    return store

@@ -25,7 +25,7 @@ def _schema_differences(url: str) -> list[object]:
 def test_upgrade_empty_database_to_head_matches_the_models(empty_url: str) -> None:
     migrate.upgrade(empty_url)
     engine = make_engine(empty_url)
-    assert migrate.current_revision(engine) == migrate.head_revision() == "0013"
+    assert migrate.current_revision(engine) == migrate.head_revision() == "0014"
     assert set(inspect(engine).get_table_names()) == {t.name for t in Base.metadata.tables.values()} | {
         "alembic_version"
     }
@@ -62,7 +62,7 @@ def test_upgrade_from_the_older_revision_keeps_data_and_adds_links(empty_url: st
     migrate.upgrade(empty_url)
 
     engine = make_engine(empty_url)
-    assert migrate.current_revision(engine) == "0013"
+    assert migrate.current_revision(engine) == "0014"
     with engine.begin() as connection:
         rows = connection.execute(text("SELECT url, version, workflow_run_id FROM documents")).all()
         assert [tuple(r) for r in rows] == [("https://a.gov.cn/nb", 1, None)]
