@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 import resource
 import time
-from multiprocessing import get_context, spawn
+from multiprocessing import forkserver, get_context, spawn
 from multiprocessing.connection import Connection
 from multiprocessing.context import ForkServerContext
 from multiprocessing.process import BaseProcess
@@ -56,14 +56,24 @@ _context: ForkServerContext | None = None
 def _forkserver() -> ForkServerContext:
     global _context
     if _context is None:
+        context = get_context("forkserver")
+        context.set_forkserver_preload(_PRELOAD)
         main_path = spawn.get_preparation_data("dwatch-parse").get("init_main_from_path")
-        # Read by the forkserver about to start (it inherits the environment, so never a stale one).
-        if main_path:
-            os.environ[MAIN_PATH_ENV] = main_path
-        else:
-            os.environ.pop(MAIN_PATH_ENV, None)
-        _context = get_context("forkserver")
-        _context.set_forkserver_preload(_PRELOAD)
+        # The forkserver is a `python -c` process: it would put the working directory first on its path,
+        # where a checkout's `dwatch/` folder hides the installed package (safe-path mode leaves it out).
+        # Both variables are given to it alone, while it starts.
+        given = {MAIN_PATH_ENV: main_path or "", "PYTHONSAFEPATH": "1"}
+        saved = {name: os.environ.get(name) for name in given}
+        os.environ.update(given)
+        try:
+            forkserver.ensure_running()
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+        _context = context
     return _context
 
 

@@ -37,14 +37,16 @@ class Installed:
         self.dwatch = prefix / "bin" / "dwatch"
         self.wheel = wheel
 
-    def run(self, *args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, *args: str, env: dict[str, str], timeout: float = 120, cwd: Path | None = None
+    ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [str(self.dwatch), *args],
             env=_clean_environ() | {"COLUMNS": "200"} | env,
             capture_output=True,
             text=True,
             timeout=timeout,
-            cwd=env.get("DWATCH_DATA_DIR"),
+            cwd=cwd or env.get("DWATCH_DATA_DIR"),
         )
 
 
@@ -189,6 +191,16 @@ def test_store_parse_check_and_registry(installed: Installed, tmp_path: Path) ->
     imported = installed.run("registry", "import", str(tmp_path / "registry.yaml"), env=env)
     assert imported.returncode == 0, imported.stderr
     assert "机关 新增 3" in imported.stdout and "主机 新增 1" in imported.stdout
+
+
+def test_parse_in_a_checkout_uses_the_installed_package(installed: Installed, tmp_path: Path) -> None:
+    """Run in a checkout's root, whose `dwatch/` folder is not the installed package (it lacks
+    `dwatch.reports`): the parse processes must not import it (the parse forkserver is a `python -c`
+    process, which would put the working directory first on its path)."""
+    env = {"DWATCH_DATA_DIR": str(tmp_path)}
+    parsed = installed.run("parse", str(CORPUS / "huaian-gov-2024.pdf"), "--json", env=env, cwd=ROOT)
+    assert parsed.returncode == 0, parsed.stderr[-2000:]
+    assert json.loads(parsed.stdout)["title"] == "淮安市人民政府2024年政府信息公开工作年度报告"
 
 
 def test_demo_commands_say_what_to_install(installed: Installed, tmp_path: Path) -> None:
