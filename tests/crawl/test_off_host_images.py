@@ -10,8 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import yaml
-from crawl.html_sites import html_farm
+from crawl.html_sites import farm_store, html_farm, loopback_settings
 from dwatch.demo.sitefarm import Farm
 from dwatch.demo.sitefarm.server import MultiHostServer, Request, Response
 from dwatch.demo.synthetic.render import Format, render
@@ -21,14 +20,10 @@ from ocr_support import png
 from PIL import Image
 from temporal_support import run_async
 
-from dwatch.config import Settings
 from dwatch.crawling import crawl, load_agencies
-from dwatch.store import migrate
 from dwatch.store.database import Store
 from dwatch.store.documents import latest_version
 from dwatch.store.images import document_images
-from dwatch.store.registry.files import read_registry
-from dwatch.store.registry.service import import_registry
 
 YEAR = 2024
 TABLE = png(Image.new("L", (64, 32), 255))
@@ -78,23 +73,9 @@ def site() -> Iterator[Site]:
 
 @pytest.fixture
 def store(site: Site, tmp_path: Path) -> Iterator[Store]:
-    settings = _settings(tmp_path)
-    migrate.upgrade(settings.database_url)
-    store = Store.open(settings)
-    registry = yaml.safe_dump(site.farm.registry(), allow_unicode=True).encode("utf-8")
-    with store.session() as session:
-        import_registry(session, read_registry(registry, "yaml"))
+    store = farm_store(site.farm, tmp_path)
     yield store
     store.close()
-
-
-def _settings(data_dir: Path) -> Settings:
-    return Settings.model_validate(
-        {
-            "data_dir": data_dir,
-            "crawl": {"allow_private_addresses": True, "per_host_interval": 0.02, "retry_backoff": 0.05},
-        }
-    )
 
 
 def test_an_off_host_answer_that_is_not_an_image_is_refused_and_recorded(site: Site, store: Store) -> None:
@@ -102,7 +83,7 @@ def test_an_off_host_answer_that_is_not_an_image_is_refused_and_recorded(site: S
     assert all(not is_image(body) for body, _ in NOT_IMAGES.values())  # what the CDN sends is no image
     with store.session() as session:
         rows = [row for row in load_agencies(session, None) if row.id == agency.agency_id]
-    [result] = run_async(crawl(store, rows, YEAR, _settings(Path()).crawl))
+    [result] = run_async(crawl(store, rows, YEAR, loopback_settings(Path()).crawl))
     assert result.sha256 is not None
 
     with store.session() as session:

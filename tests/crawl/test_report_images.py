@@ -10,9 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import yaml
 from corpus import mismatches
-from crawl.html_sites import html_farm
+from crawl.html_sites import farm_store, html_farm, loopback_settings
 from dwatch.crawlers.errors import FetchError
 from dwatch.crawlers.fetch import Fetcher
 from dwatch.crawlers.models import FetchPolicy
@@ -29,15 +28,11 @@ from ocr_support import png, table_images
 from PIL import Image
 from temporal_support import run_async
 
-from dwatch.config import Settings
 from dwatch.crawling import crawl, load_agencies
 from dwatch.review import review_crawl
-from dwatch.store import migrate
 from dwatch.store.database import Store
 from dwatch.store.documents import latest_version
 from dwatch.store.images import document_images
-from dwatch.store.registry.files import read_registry
-from dwatch.store.registry.service import import_registry
 from dwatch.store.reports import load_report
 
 YEAR = 2024
@@ -86,23 +81,9 @@ def site() -> Iterator[ImageSite]:
         yield site
 
 
-def _settings(data_dir: Path) -> Settings:
-    return Settings.model_validate(
-        {
-            "data_dir": data_dir,
-            "crawl": {"allow_private_addresses": True, "per_host_interval": 0.02, "retry_backoff": 0.05},
-        }
-    )
-
-
 @pytest.fixture
 def store(site: ImageSite, tmp_path: Path) -> Iterator[Store]:
-    settings = _settings(tmp_path)
-    migrate.upgrade(settings.database_url)
-    store = Store.open(settings)
-    registry = yaml.safe_dump(site.farm.registry(), allow_unicode=True).encode("utf-8")
-    with store.session() as session:
-        import_registry(session, read_registry(registry, "yaml"))
+    store = farm_store(site.farm, tmp_path)
     yield store
     store.close()
 
@@ -110,7 +91,7 @@ def store(site: ImageSite, tmp_path: Path) -> Iterator[Store]:
 def _sweep(store: Store) -> dict[str, Review]:
     with store.session() as session:
         rows = {row.id: row for row in load_agencies(session, None)}
-    results = run_async(crawl(store, list(rows.values()), YEAR, _settings(Path()).crawl))
+    results = run_async(crawl(store, list(rows.values()), YEAR, loopback_settings(Path()).crawl))
     return {r.agency_id: review_crawl(store, rows[r.agency_id], r) for r in results}
 
 
