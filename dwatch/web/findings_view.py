@@ -12,8 +12,7 @@ from dwatch.labels import FINDING_STATUS_ZH, SEVERITY_ZH, enum_doc
 from dwatch.reports.checks.findings import Severity
 from dwatch.store.findings import FindingQuery, count_findings, history, query_findings
 from dwatch.store.tables import Agency, Finding, FindingStatus
-from dwatch.web.matrix_view import PAGE_SIZE
-from dwatch.web.view_base import FilterModel, LocalDateTime, ViewModel, Year
+from dwatch.web.view_base import FilterModel, LocalDateTime, NumberedPage, ViewModel, Year
 
 
 class FindingFilter(FilterModel):
@@ -28,11 +27,8 @@ class FindingFilter(FilterModel):
     )
 
 
-class FindingPageQuery(FindingFilter):
+class FindingPageQuery(FindingFilter, NumberedPage):
     """The dashboard's page: numbered pages, as the matrix's."""
-
-    page: int = Field(default=1, ge=1, le=100_000)
-    per_page: int = Field(default=PAGE_SIZE, ge=10, le=500)
 
     def selection(self) -> FindingFilter:
         """The filter alone, without the page (what exports and the links to other pages carry)."""

@@ -28,7 +28,7 @@ from dwatch.store.tables import Agency, AgencyStatus, Document, Finding, Finding
 from dwatch.store.tables import Supervisor as SupervisorTable
 from dwatch.web.chart import Published
 from dwatch.web.labels import STATUS_ORDER, STATUS_ZH, UNCHECKED
-from dwatch.web.view_base import FilterModel, LocalDateTime, ViewModel, Year, default_year
+from dwatch.web.view_base import PAGE_SIZE, FilterModel, LocalDateTime, NumberedPage, ViewModel, Year, default_year
 
 # Findings that still need someone's attention; waived and resolved ones do not make an agency defective.
 ACTIVE_FINDING_STATUSES = (FindingStatus.OPEN.value, FindingStatus.ACKNOWLEDGED.value)
@@ -44,7 +44,6 @@ SORT_ZH: dict[str, str] = {
     "published": "发布日期",
     "findings": "待处理问题数",
 }
-PAGE_SIZE = 100
 SortKey = ColumnElement[Any] | QueryableAttribute[Any]
 MAX_PAGE_SIZE = 1000
 _NO_DATE = date(9999, 12, 31)  # unpublished sorts after every date
@@ -67,11 +66,8 @@ class MatrixFilter(FilterModel):
         return MatrixFilter.model_validate(self.model_dump(include=set(MatrixFilter.model_fields)))
 
 
-class MatrixPageQuery(MatrixFilter):
+class MatrixPageQuery(MatrixFilter, NumberedPage):
     """The dashboard's page: numbered pages."""
-
-    page: int = Field(default=1, ge=1, le=100_000)
-    per_page: int = Field(default=PAGE_SIZE, ge=10, le=500)
 
 
 class MatrixApiQuery(MatrixFilter):

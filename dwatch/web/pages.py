@@ -17,11 +17,11 @@ from dwatch.web.auth import FLASH_COOKIE, CurrentUser, form_actor, reader
 from dwatch.web.context import context, db
 from dwatch.web.findings_view import FindingPageQuery
 from dwatch.web.labels import FINDING_STATUS_ZH, STATUS_ZH
-from dwatch.web.matrix_view import PAGE_SIZE, SORT_ZH, MatrixPageQuery
+from dwatch.web.matrix_view import SORT_ZH, MatrixPageQuery
 from dwatch.web.security import Role, TokenKind
 from dwatch.web.triage import Decision
 from dwatch.web.triage import triage as triage_finding
-from dwatch.web.view_base import MAX_YEAR, MIN_YEAR, RowId
+from dwatch.web.view_base import MAX_YEAR, MIN_YEAR, PAGE_SIZE, RowId
 
 router = APIRouter(include_in_schema=False)
 

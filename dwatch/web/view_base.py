@@ -32,6 +32,16 @@ class ViewModel(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
+PAGE_SIZE = 100  # rows of a dashboard page
+
+
+class NumberedPage(BaseModel):
+    """Which page of a dashboard list (the matrix, the findings) and how long pages are."""
+
+    page: int = Field(default=1, ge=1, le=100_000)
+    per_page: int = Field(default=PAGE_SIZE, ge=10, le=500)
+
+
 class FilterModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
