@@ -7,7 +7,6 @@ alert activities beside the workflows, the I/O-bound crawls, and the CPU-bound r
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import Executor
 from typing import Any
 
 from dwatch.activities.alerts import AlertActivities
@@ -42,13 +41,12 @@ def workflow_activities(store: Store, settings: Settings, client: Client) -> lis
         sweep.count_agencies,
         sweep.agency_page,
         sweep.start_reports,
+        sweep.report_to_sweeps,
     ]
 
 
-def crawl_activities(store: Store, fetcher: Fetcher) -> list[Callable[..., Any]]:
-    crawl = CrawlActivities(store, fetcher)
+def crawl_activities(
+    store: Store, fetcher: Fetcher, reviewer: ReviewActivities | None = None
+) -> list[Callable[..., Any]]:
+    crawl = CrawlActivities(store, fetcher, reviewer)
     return [crawl.crawl, crawl.poll_missing]
-
-
-def review_activities(store: Store, reviewers: Executor | None = None) -> list[Callable[..., Any]]:
-    return [ReviewActivities(store, reviewers).review]

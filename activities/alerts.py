@@ -20,7 +20,7 @@ from dwatch.workflows.models import (
 )
 from temporalio import activity
 
-from dwatch.alerts.service import alert_on_review, escalate_missing, send_digest
+from dwatch.alerts.service import alert_on_review, change_alert, escalate_missing, send_digest
 from dwatch.config import Settings
 from dwatch.crawling import load_agencies
 from dwatch.store.database import Store
@@ -34,6 +34,8 @@ class AlertActivities:
     @activity.defn(name=ALERT.name)
     async def alert(self, request: AlertRequest) -> int:
         """Alert on one review (the alerts module decides whether its change is worth telling)."""
+        if change_alert(request.review) is None:
+            return 0  # most reviews change nothing: no store read, no thread
 
         def send() -> int:
             with self.store.reading() as session:

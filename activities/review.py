@@ -71,6 +71,10 @@ class ReviewActivities:
 
     @activity.defn(name=REVIEW.name)
     async def review(self, request: ReviewRequest) -> Review:
+        return await self.run(request)
+
+    async def run(self, request: ReviewRequest) -> Review:
+        """The review, in the pool when there is one; also run by a crawl activity of this process."""
         if self.reviewers is not None:
             review = await asyncio.get_running_loop().run_in_executor(self.reviewers, review_in_process, request)
         else:

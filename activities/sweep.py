@@ -1,19 +1,23 @@
 """Activities of a sweep: which agencies it covers, a page at a time (ids only, never the rows) in
-host-paced order, and starting their AgencyReport workflows a batch at a time."""
+host-paced order, starting their AgencyReport workflows a batch at a time, and an agency's word to
+its sweeps that it is done."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from dwatch.crawlers.models import FetchPolicy
 from dwatch.workflows.models import (
     AGENCY_PAGE,
     COUNT_AGENCIES,
+    REPORT_TO_SWEEPS,
     START_REPORTS,
     SWEEPS_MEMO,
     AgencyReportInput,
     PageRequest,
     StartReportsRequest,
+    SweepReport,
     SweepScope,
     report_workflow_id,
 )
@@ -26,6 +30,8 @@ from dwatch.crawling import first_host, host_paced
 from dwatch.store.database import Store
 from dwatch.store.runs import link_agency_years
 from dwatch.store.tables import Agency, CrawlHost
+
+log = logging.getLogger(__name__)
 
 
 def scope_query(scope: SweepScope) -> Select[str]:
@@ -82,6 +88,21 @@ class SweepActivities:
             )
 
         await asyncio.gather(*(start(agency_id) for agency_id in request.agency_ids))
+
+    @activity.defn(name=REPORT_TO_SWEEPS.name)
+    async def report_to_sweeps(self, report: SweepReport) -> None:
+        """Signal `agency_done` to each sweep (the sweep counts a repeated signal once). A sweep that
+        has ended (cancelled or terminated by ops) is waiting for nobody: skipped."""
+
+        async def tell(sweep_id: str) -> None:
+            try:
+                await self.client.get_workflow_handle(sweep_id).signal("agency_done", report.outcome)
+            except RPCError as err:
+                if err.status is not RPCStatusCode.NOT_FOUND:
+                    raise
+                log.warning("sweep %s no longer running: %s not told", sweep_id, report.outcome.agency_id)
+
+        await asyncio.gather(*(tell(sweep_id) for sweep_id in report.sweep_ids))
 
     def _link(self, run_pk: int, year: int, agency_ids: list[str]) -> None:
         with self.store.session() as session:

@@ -126,9 +126,8 @@ def _kind(content: bytes) -> DocumentKind | None:
 
 def _page_dates(page: Fetched) -> list[DateEvidence]:
     from dwatch.reports.parsers import html as html_parser
-    from dwatch.reports.parsers.limits import DEFAULT_LIMITS
 
-    return html_parser.extract(page.content or b"", DEFAULT_LIMITS, page.content_type).dates
+    return html_parser.page_dates(page.content or b"", page.content_type)
 
 
 def _listed(listed: date) -> DateEvidence:

@@ -9,10 +9,10 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from corpus import mismatches
+from corpus import CORPUS, mismatches
 from dwatch.reports.model import DateSource, TitleSource
 from dwatch.reports.parsers import parse_document
-from dwatch.reports.parsers.html import extract
+from dwatch.reports.parsers.html import extract, page_dates
 from dwatch.reports.parsers.limits import DEFAULT_LIMITS
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -133,6 +133,19 @@ def test_trs_page_dates_and_their_sources() -> None:
         (DateSource.VISIBLE, date(2024, 1, 30)),
     }
     assert layout.image_count == 0
+
+
+@pytest.mark.parametrize(
+    "page",
+    [TRS_PAGE, *sorted(CORPUS.glob("*.html"))],
+    ids=lambda p: p.name,
+)
+def test_a_crawler_dates_a_page_as_the_parser_does(page: Path) -> None:
+    # The crawler reads only the dates (page_dates); they must be the ones the review's parse finds.
+    data = page.read_bytes()
+    dates = page_dates(data)
+    assert dates
+    assert dates == extract(data, DEFAULT_LIMITS).dates
 
 
 def test_visible_date_labels_in_chinese_form() -> None:

@@ -31,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
         LATEST_DOCUMENT,
         POLL_MISSING,
         REGION,
+        REPORT_TO_SWEEPS,
         REPORT_YEAR,
         REVIEW,
         SUPERVISOR_ID,
@@ -51,16 +52,20 @@ with workflow.unsafe.imports_passed_through():
         ReviewRequest,
         RunEnd,
         RunRef,
+        SweepReport,
         WaiveActivityInput,
         WaiveRequest,
         WaiveResult,
     )
     from dwatch.workflows.store_calls import StoreCalls
 
-# The crawler bounds each request itself; the activity timeout only catches a lost worker.
-_CRAWL = {"start_to_close_timeout": timedelta(minutes=5), "retry_policy": RetryPolicy(maximum_attempts=5)}
 # The parse budget (which grows with the pages, to a cap) bounds a hostile document and makes it a
-# PARSE-LIMIT finding; this timeout, above the cap, only catches a lost worker.
+# PARSE-LIMIT finding; the crawler bounds each request itself. The timeout, above the cap (a crawl
+# may review what it fetched), only catches a lost worker, and heartbeats catch that sooner.
+_CRAWL = {
+    "start_to_close_timeout": timedelta(seconds=DEFAULT_LIMITS.wall_seconds_cap) + timedelta(minutes=10),
+    "retry_policy": RetryPolicy(maximum_attempts=5),
+}
 _REVIEW = {
     "start_to_close_timeout": timedelta(seconds=DEFAULT_LIMITS.wall_seconds_cap) + timedelta(minutes=5),
     "retry_policy": RetryPolicy(maximum_attempts=5),
@@ -77,6 +82,11 @@ SWEEPS_MEMO_PATCH = "sweeps-memo"
 # anyway (the workflows' queue): as a local activity it saves a task round trip through the server
 # per agency, and its result (messages sent) is still in the history; each delivery is in the store.
 LOCAL_ALERT_PATCH = "local-alert"
+# Runs recorded before it escalated through a regular activity and signalled their sweeps from the
+# workflow. A workflow's signal is a command whose result comes back as one more workflow task, its
+# last; sent by a local activity, the run ends in the task that alerted. The sweep ignores a repeated
+# signal (a local activity may run again after a lost worker).
+LOCAL_FINISH_PATCH = "local-escalate-and-report"
 
 
 @workflow.defn
@@ -86,6 +96,7 @@ class AgencyReport:
         self._input = input
         self._store = StoreCalls(input.heartbeat)  # asks its patch now, at the start of the run
         self._local_alert = workflow.patched(LOCAL_ALERT_PATCH)  # here too, for the same reason
+        self._local_finish = workflow.patched(LOCAL_FINISH_PATCH)
         self._state = AgencyReportState(agency_id=input.agency_id, year=input.year)
         self._sweeps = [input.sweep_id] if input.sweep_id else []
         self._joined = set(self._sweeps)  # every sweep this run reports (or reported) to
@@ -149,10 +160,12 @@ class AgencyReport:
             self._state.phase = "crawling"
             crawl = await CRAWL.execute(request, **self._options(_CRAWL, queue="crawl"))
         self._state.phase = "checking"
-        review = await REVIEW.execute(
-            ReviewRequest(agency_id=key.agency_id, year=key.year, run_pk=self._run_pk, crawl=crawl),
-            **self._options(_REVIEW, queue="review"),
-        )
+        review = crawl.review  # reviewed by the crawl worker, when it holds the review role too
+        if review is None:
+            review = await REVIEW.execute(
+                ReviewRequest(agency_id=key.agency_id, year=key.year, run_pk=self._run_pk, crawl=crawl),
+                **self._options(_REVIEW, queue="review"),
+            )
         # Alert on the change from the status this workflow last knew, not the one the review read
         # back: a review retried after it had stored its status would otherwise see no change.
         review = review.model_copy(update={"previous_status": self._state.status})
@@ -221,19 +234,26 @@ class AgencyReport:
         self._state.phase = "escalating"
         # Each workflow escalates its own agency; the key (agency, parent, period) makes a retried or
         # re-run escalation find it sent.
-        await ESCALATE.execute(
-            EscalationRequest(
-                year=self._input.year,
-                agency_id=self._input.agency_id,
-                today=workflow.now().astimezone(CHINA).date(),
-                key_prefix=f"escalation/{self._input.year}",
-            ),
-            **self._options(_ALERT),
+        request = EscalationRequest(
+            year=self._input.year,
+            agency_id=self._input.agency_id,
+            today=workflow.now().astimezone(CHINA).date(),
+            key_prefix=f"escalation/{self._input.year}",
         )
+        if self._local_finish:
+            await ESCALATE.execute_local(request, **_ALERT)
+        else:
+            await ESCALATE.execute(request, **self._options(_ALERT))
         self._state.escalated = True
 
     async def _tell_sweeps(self, *, failed: bool = False) -> None:
         outcome = AgencyOutcome(agency_id=self._input.agency_id, status=self._state.status, failed=failed)
+        if self._local_finish:
+            # A sweep joined while this one is told stays for the pass it asked for.
+            sweep_ids, self._sweeps = self._sweeps, []
+            if sweep_ids:
+                await self._store(REPORT_TO_SWEEPS, SweepReport(sweep_ids=sweep_ids, outcome=outcome))
+            return
         for sweep_id in self._sweeps:
             try:
                 await workflow.get_external_workflow_handle(sweep_id).signal("agency_done", outcome)

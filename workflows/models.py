@@ -46,24 +46,6 @@ class _Model(BaseModel):
 # --- Results of the application services (`dwatch.crawling`, `dwatch.review`) --------------------
 
 
-class CrawlResult(_Model):
-    """What one agency's crawl found, without the bytes (they are in the blob store)."""
-
-    agency_id: str
-    year: int
-    outcome: Outcome
-    reason: str = ""
-    failure: FetchFailure | None = None
-    failure_detail: str = Field(default="", description="the failure's technical detail, for ops (English)")
-    document_url: str | None = None
-    sha256: str | None = None
-    version: int | None = None
-    new_version: bool = False
-    not_modified: bool = False
-    published: date | None = None
-    insecure_tls: bool = False
-
-
 class RuleTally(_Model):
     """How many findings one rule raised at one severity (for the metrics of the worker process)."""
 
@@ -93,6 +75,29 @@ class Review(_Model):
     parse_seconds: float | None = None
     check_seconds: float | None = None
     findings_by_rule: list[RuleTally] = []
+
+
+class CrawlResult(_Model):
+    """What one agency's crawl found, without the bytes (they are in the blob store)."""
+
+    agency_id: str
+    year: int
+    outcome: Outcome
+    reason: str = ""
+    failure: FetchFailure | None = None
+    failure_detail: str = Field(default="", description="the failure's technical detail, for ops (English)")
+    document_url: str | None = None
+    sha256: str | None = None
+    version: int | None = None
+    new_version: bool = False
+    not_modified: bool = False
+    published: date | None = None
+    insecure_tls: bool = False
+    review: Review | None = Field(
+        default=None,
+        description="the document reviewed by the crawl worker itself (it also holds the review role): no review "
+        "activity follows",
+    )
 
 
 # --- AgencyReport ---------------------------------------------------------------------------------
@@ -214,6 +219,13 @@ class AgencyOutcome(_Model):
     agency_id: str
     status: ComplianceStatus | None
     failed: bool = False
+
+
+class SweepReport(_Model):
+    """An agency's outcome for the sweeps it reports to, signalled by a local activity."""
+
+    sweep_ids: list[str]
+    outcome: AgencyOutcome
 
 
 class AgencyReportState(_Model):
@@ -360,6 +372,7 @@ DIGEST: ActivityType[DigestRequest, int] = ActivityType("digest", int)
 COUNT_AGENCIES: ActivityType[SweepScope, int] = ActivityType("count_agencies", int)
 AGENCY_PAGE: ActivityType[PageRequest, list[str]] = ActivityType("agency_page", list[str])
 START_REPORTS: ActivityType[StartReportsRequest, None] = ActivityType("start_reports", None)
+REPORT_TO_SWEEPS: ActivityType[SweepReport, None] = ActivityType("report_to_sweeps", None)
 # The crawl and review task queues.
 CRAWL: ActivityType[CrawlRequest, CrawlResult] = ActivityType("crawl", CrawlResult)
 POLL_MISSING: ActivityType[CrawlRequest, CrawlResult] = ActivityType("poll_missing", CrawlResult)

@@ -1,5 +1,5 @@
-"""Short reads and writes of the store from an agency's workflow (begin and end a run, look the
-agency up, waive a finding) run as local activities: in the workflow's own worker, with no task round
+"""Short calls from an agency's workflow (begin and end a run, look the agency up, waive a finding:
+reads and writes of the store; and telling its sweeps it is done) run as local activities: in the workflow's own worker, with no task round
 trip through the Temporal server, which thousands of agencies otherwise spend much of their time on.
 The sweep keeps regular activities (`local=False`): its few store calls cost nothing, and a local
 activity among thousands of incoming signals replayed differently from its live run at 5,000

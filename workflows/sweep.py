@@ -74,6 +74,9 @@ class DeadlineSweep:
         self._in_flight = set(self._carry.in_flight)
         # Children that finished before this sweep saw their start complete (or before a continue-as-new).
         self._early = set(self._carry.early)
+        # Agencies whose start this sweep is waiting for: only they can report early. Any other
+        # agency not in flight has reported already (a signal sent again by a retried local activity).
+        self._starting: set[str] = set()
         # Patches are asked here, at the start of the run (see StoreCalls).
         self._store = StoreCalls(input.heartbeat, local=False)
         self._start_by_activity = workflow.patched(START_BY_ACTIVITY_PATCH)
@@ -139,6 +142,7 @@ class DeadlineSweep:
                 queues=self._input.queues,
                 run_pk=self._carry.run_pk,
             )
+            self._starting.update(batch)
             await START_REPORTS.execute(request, **self._options(_START))
             for agency_id in batch:
                 self._confirm_started(agency_id)
@@ -149,6 +153,7 @@ class DeadlineSweep:
         self._carry.started += 1
 
     def _confirm_started(self, agency_id: str) -> None:
+        self._starting.discard(agency_id)
         if agency_id in self._early:
             self._early.remove(agency_id)
         else:
@@ -156,6 +161,7 @@ class DeadlineSweep:
 
     async def _start(self, agency_id: str) -> None:
         """Start one agency as a child workflow (histories recorded before START_BY_ACTIVITY_PATCH)."""
+        self._starting.add(agency_id)
         sweep_id = workflow.info().workflow_id
         child_id = report_workflow_id(agency_id, self._year)
         child = AgencyReportInput(
@@ -188,8 +194,11 @@ class DeadlineSweep:
     def agency_done(self, outcome: AgencyOutcome) -> None:
         if outcome.agency_id in self._in_flight:
             self._in_flight.remove(outcome.agency_id)
-        else:
+        elif outcome.agency_id in self._starting and outcome.agency_id not in self._early:
             self._early.add(outcome.agency_id)
+        else:
+            workflow.logger.info("%s reported again: counted once", outcome.agency_id)
+            return
         if outcome.failed:
             self._carry.failed += 1
         elif outcome.status is not None:

@@ -53,18 +53,25 @@ class UnknownSupervisorError(KeyError):
     pass
 
 
+def change_alert(review: Review) -> AlertKind | None:
+    """The alert a review's change of status calls for, if any (`alert_on_review`)."""
+    previous, current = review.previous_status, review.status
+    if current in _ALERTING and previous is not current:
+        return AlertKind.IMMEDIATE
+    if current is ComplianceStatus.COMPLIANT and previous in _ALERTING:
+        return AlertKind.RESOLVED
+    return None
+
+
 def alert_on_review(
     store: Store, settings: Settings, agency: AgencyRow, review: Review, *, key_prefix: str
 ) -> list[Delivery]:
     """An immediate alert when the report became defective or late; a resolved notice when it went
     from defective or late to compliant; nothing otherwise."""
-    previous, current = review.previous_status, review.status
-    if current in _ALERTING and previous is not current:
-        kind = AlertKind.IMMEDIATE
-    elif current is ComplianceStatus.COMPLIANT and previous in _ALERTING:
-        kind = AlertKind.RESOLVED
-    else:
+    kind = change_alert(review)
+    if kind is None:
         return []
+    previous, current = review.previous_status, review.status
     with store.reading() as session:
         supervisor = load_supervisors(session, settings.alerts.config_files).get(agency.supervisor)
         row = session.get(Agency, agency.id)

@@ -41,6 +41,11 @@ class TemporalSettings(BaseModel):
         default=0, ge=0, description="processes parsing and checking reports; 0: threads of the worker process"
     )
     max_activities: int = Field(default=64, ge=1, description="concurrent activities per worker")
+    workflow_sandbox: bool = Field(
+        default=False,
+        description="run workflow code in Temporal's sandbox (it imports the workflow modules anew for every run: "
+        "a tenth of a sweep's worker time); the replay tests run every recorded history in it either way",
+    )
     max_cached_workflows: int = Field(
         default=1000, ge=0, description="workflows kept in a worker's memory between tasks; 0: replay every task"
     )

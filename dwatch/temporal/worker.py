@@ -1,6 +1,7 @@
 """Workers by role, one Temporal worker per task queue: `workflows` (both workflows and their store
 and alert activities), `crawl` (I/O-bound: many at once over one crawler) and `review` (CPU-bound:
-parse and check in a process pool). One process may hold any of them; `dwatch up` holds all three.
+parse and check in a process pool). One process may hold any of them; `dwatch up` holds all three,
+and a process holding both crawl and review reviews in the crawl activity (`activities.crawl`).
 
 The review pool's processes run with a soft address-space limit, and the pool replaces itself when
 one of them dies: concurrent.futures then marks the whole pool broken, and every later review would
@@ -24,12 +25,19 @@ from typing import Any, Literal, ParamSpec, TypeVar
 
 from temporalio import activity
 from temporalio.client import Client
-from temporalio.worker import ActivityInboundInterceptor, ExecuteActivityInput, Interceptor, Worker
+from temporalio.worker import (
+    ActivityInboundInterceptor,
+    ExecuteActivityInput,
+    Interceptor,
+    UnsandboxedWorkflowRunner,
+    Worker,
+    WorkflowRunner,
+)
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from dwatch import workflows
-from dwatch.activities import crawl_activities, review_activities, workflow_activities
-from dwatch.activities.review import open_review_store
+from dwatch.activities import crawl_activities, workflow_activities
+from dwatch.activities.review import ReviewActivities, open_review_store
 from dwatch.config import Settings
 from dwatch.crawlers.fetch import Fetcher
 from dwatch.store import migrate
@@ -77,6 +85,12 @@ class _Heartbeating(ActivityInboundInterceptor):
             return await super().execute_activity(input)
         finally:
             beating.cancel()
+
+
+def workflow_runner(sandboxed: bool) -> WorkflowRunner:
+    if sandboxed:
+        return SandboxedWorkflowRunner(restrictions=SandboxRestrictions.default.with_passthrough_modules(*_PASSTHROUGH))
+    return UnsandboxedWorkflowRunner()
 
 
 def cache_workflow_bytecode() -> None:
@@ -152,7 +166,7 @@ async def worker(client: Client, settings: Settings, roles: Collection[Role] = R
     temporal = settings.temporal
     common: dict[str, Any] = {"interceptors": [_Heartbeats()], "graceful_shutdown_timeout": timedelta(seconds=10)}
     async with AsyncExitStack() as stack:
-        if "workflows" in roles:
+        if "workflows" in roles and temporal.workflow_sandbox:
             await asyncio.to_thread(cache_workflow_bytecode)
         store = await asyncio.to_thread(prepare_store, settings)
         stack.callback(store.close)
@@ -166,9 +180,25 @@ async def worker(client: Client, settings: Settings, roles: Collection[Role] = R
                     activities=workflow_activities(store, settings, client),
                     max_concurrent_activities=temporal.max_activities,
                     max_cached_workflows=temporal.max_cached_workflows,
-                    workflow_runner=SandboxedWorkflowRunner(
-                        restrictions=SandboxRestrictions.default.with_passthrough_modules(*_PASSTHROUGH)
-                    ),
+                    workflow_runner=workflow_runner(temporal.workflow_sandbox),
+                    **common,
+                )
+            )
+        reviewer = None
+        if "review" in roles:
+            reviewers = None
+            if temporal.review_processes:
+                reviewers = review_pool(settings, temporal.review_processes)
+                stack.callback(reviewers.shutdown, cancel_futures=True)
+            reviewer = ReviewActivities(store, reviewers)
+            workers.append(
+                Worker(
+                    client,
+                    task_queue=temporal.review_task_queue,
+                    activities=[reviewer.review],
+                    # Take only what the processes can start now (and one each to follow), so idle
+                    # review workers elsewhere get the rest.
+                    max_concurrent_activities=2 * max(temporal.review_processes, 1),
                     **common,
                 )
             )
@@ -188,24 +218,9 @@ async def worker(client: Client, settings: Settings, roles: Collection[Role] = R
                     client,
                     task_queue=temporal.crawl_task_queue,
                     # Crawls wait on politeness and slow sites, not on this process: many at once.
-                    activities=crawl_activities(store, fetcher),
+                    # Holding the review role too, it reviews what it fetched (`activities.crawl`).
+                    activities=crawl_activities(store, fetcher, reviewer),
                     max_concurrent_activities=temporal.max_activities,
-                    **common,
-                )
-            )
-        if "review" in roles:
-            reviewers = None
-            if temporal.review_processes:
-                reviewers = review_pool(settings, temporal.review_processes)
-                stack.callback(reviewers.shutdown, cancel_futures=True)
-            workers.append(
-                Worker(
-                    client,
-                    task_queue=temporal.review_task_queue,
-                    activities=review_activities(store, reviewers),
-                    # Take only what the processes can start now (and one each to follow), so idle
-                    # review workers elsewhere get the rest.
-                    max_concurrent_activities=2 * max(temporal.review_processes, 1),
                     **common,
                 )
             )

@@ -97,16 +97,22 @@ def _runs(mask: Mask, length: int) -> Mask:
 
 
 def skew_angle(mask: Mask) -> float:
-    """The rotation (degrees) that makes the long horizontal rules sharpest; 0 for an upright image."""
-    rules = _runs(mask, _MIN_RULE // 2)
-    if not rules.any():
+    """The rotation (degrees) that makes the long horizontal rules sharpest; 0 for an upright image.
+
+    Sharpest: the sum of squares of the count of rule pixels in each row. Each candidate angle moves the
+    rule pixels' coordinates, not the image (a rotated image cost 25 times as much)."""
+    rows, cols = np.nonzero(_runs(mask, _MIN_RULE // 2))
+    if rows.size == 0:
         return 0.0
-    image = Image.fromarray(rules.astype(np.uint8) * 255)
-    small = image.resize((max(1, image.width // 2), max(1, image.height // 2)), Image.Resampling.BILINEAR)
+    y = rows - mask.shape[0] / 2
+    x = cols - mask.shape[1] / 2
 
     def sharpness(angle: float) -> float:
-        rotated = np.asarray(small.rotate(angle, resample=Image.Resampling.BILINEAR), dtype=np.float64)
-        return float((rotated.sum(axis=1) ** 2).sum())
+        radians = np.radians(angle)
+        # The row of each pixel once the image is turned by `angle` counter-clockwise about its centre.
+        turned = np.rint(y * np.cos(radians) - x * np.sin(radians)).astype(np.int64)
+        counts = np.bincount(turned - turned.min()).astype(np.float64)
+        return float((counts**2).sum())
 
     best = max(np.arange(-_MAX_SKEW, _MAX_SKEW + 0.01, 0.25), key=lambda a: sharpness(float(a)))
     fine = max(np.arange(best - 0.25, best + 0.26, 0.05), key=lambda a: sharpness(float(a)))

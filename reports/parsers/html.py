@@ -90,12 +90,8 @@ _DATE_ANCESTORS = 3  # visible date labels sit beside the article, within a few 
 
 
 def extract(data: bytes, limits: ParseLimits, content_type: str | None = None) -> Layout:
-    text, _, diagnostics = decode(data, content_type)
-    sink = LineSink(limits, Layout(diagnostics=diagnostics))
-    text = _cap_tags(text, sink.layout.diagnostics)
-    parser = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, encoding="utf-8")
-    root = etree.fromstring(text.encode("utf-8", errors="replace"), parser)
-    _report_parser_limits(parser, sink.layout.diagnostics)
+    sink = LineSink(limits, Layout())
+    root = _parse(data, content_type, sink.layout.diagnostics)
     if root is None:
         return sink.layout
     sink.layout.title_hints = _head_titles(root)
@@ -110,6 +106,27 @@ def extract(data: bytes, limits: ParseLimits, content_type: str | None = None) -
     if base is not None and (href := (base.get("href") or "").strip()):
         sink.layout.images = [replace(ref, src=urljoin(href, ref.src)) for ref in sink.layout.images]
     return sink.layout
+
+
+def page_dates(data: bytes, content_type: str | None = None) -> list[DateEvidence]:
+    """The dates `extract` finds (meta tags, then labelled dates by the article), without reading the
+    body's text and tables: what a crawler needs to date a page it has not yet decided to keep."""
+    root = _parse(data, content_type, [])
+    if root is None:
+        return []
+    dates = _meta_dates(root)
+    etree.strip_elements(root, *_SKIP, with_tail=False)
+    return dates + _visible_dates(_container(root))
+
+
+def _parse(data: bytes, content_type: str | None, diagnostics: list[Diagnostic]) -> etree._Element | None:
+    text, _, decoding = decode(data, content_type)
+    diagnostics += decoding
+    text = _cap_tags(text, diagnostics)
+    parser = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, encoding="utf-8")
+    root = etree.fromstring(text.encode("utf-8", errors="replace"), parser)
+    _report_parser_limits(parser, diagnostics)
+    return root
 
 
 # ---- Bounds -------------------------------------------------------------------------------------

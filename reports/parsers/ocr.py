@@ -27,7 +27,7 @@ from dwatch.reports.parsers.limits import reached_page
 if TYPE_CHECKING:
     import numpy as np
     import pypdfium2 as pdfium
-    from dwatch.reports.ocr.page import ReadImage
+    from dwatch.reports.ocr.page import Upright
     from numpy.typing import NDArray
     from PIL import Image
 
@@ -92,7 +92,7 @@ def ocr_pdf(data: bytes, layout: Layout) -> Layout:
     turned: dict[int, int] = {}
     for number, image in images.items():
         reached_page(number, count)
-        read[number], turned[number] = _read_page(image, number)
+        read[number], turned[number] = read_page(image, number)
     got = [n for n, lines in read.items() if lines]
     if not got:
         return layout
@@ -130,7 +130,7 @@ def _render(document: pdfium.PdfDocument, number: int) -> Image.Image:
         page.close()
 
 
-def _read_page(image: Image.Image, number: int) -> tuple[list[Line], int]:
+def read_page(image: Image.Image, number: int) -> tuple[list[Line], int]:
     """A rendered page's lines and the quarter turn (degrees counter-clockwise) it was read at.
 
     A page whose table text runs down it (`_sideways`, pixels only) is read at 90° and 270°. Any other
@@ -138,51 +138,57 @@ def _read_page(image: Image.Image, number: int) -> tuple[list[Line], int]:
     and a turn that reads them clearly better (a page scanned upside down, or sideways with too few
     cells to tell) is read in full as well. The most confident full read is kept.
     """
-    from dwatch.reports.ocr.page import read_image
+    from dwatch.reports.ocr.page import read_image, upright
 
-    def read(turn: int) -> tuple[list[Line], float, ReadImage]:
-        page = read_image(_turn(image, turn), page=number, dpi=_DPI)
-        lines = page.lines
+    def read(turn: int, scan: Upright) -> tuple[list[Line], float]:
+        lines = read_image(scan, page=number, dpi=_DPI).lines
         if turn:  # the crop's angle says how to cut the cell from the page as rendered: see `cell_image`
             lines = [replace(ln, fragments=tuple(_turned_fragment(f, turn) for f in ln.fragments)) for ln in lines]
-        return lines, _mean_confidence(lines), page
+        return lines, _mean_confidence(lines)
 
-    if _sideways(image):
-        reads = {turn: read(turn) for turn in (90, 270)}
+    scan = upright(image)
+    if _sideways(scan):
+        reads = {turn: read(turn, upright(_turn(image, turn))) for turn in (90, 270)}
     else:
-        reads = {0: read(0)}
-        reads |= {turn: read(turn) for turn in _other_turns(image, reads[0][2], reads[0][0])}
+        reads = {0: read(0, scan)}
+        reads |= {turn: read(turn, upright(_turn(image, turn))) for turn in _other_turns(scan, reads[0][0])}
     best = max(reads, key=lambda turn: reads[turn][1])
     return reads[best][0], best
 
 
-def _other_turns(image: Image.Image, upright: ReadImage, lines: list[Line]) -> list[int]:
+def _other_turns(scan: Upright, lines: list[Line]) -> list[int]:
     """The turns at which the `_SAMPLE` inkiest cells of an upright read (labels and long figures: the
     most telling) read clearly more confidently than they did upright. A few small crops recognised
-    three times: a small share of a page's read."""
-    import numpy as np
-    from dwatch.reports.ocr import grid, recognize
+    three times, together and without reading the doubtful ones again (at a wrong turn all are doubtful):
+    a small share of a page's read."""
+    from functools import partial
 
-    cells = [
-        (text.confidence, box)
-        for table in upright.tables
-        for texts, boxes in zip(table.rows, table.boxes, strict=True)
-        for text, box in zip(texts, boxes, strict=True)
-        if text.text
-    ]
-    if not cells:
+    import numpy as np
+    from dwatch.reports.ocr import recognize
+
+    confidences = {
+        f.crop.box: f.confidence
+        for ln in lines
+        for f in ln.fragments
+        if f.text and f.crop is not None and f.confidence is not None
+    }
+    if not confidences:
         return []
-    angle = next(f.crop.angle for ln in lines for f in ln.fragments if f.crop is not None)
-    pixels = grid.grey(grid.turn(image, angle))  # the boxes are in the deskewed page
-    threshold = grid.otsu(pixels)
-    crops = [(confidence, pixels[top:bottom, left:right]) for confidence, (left, top, right, bottom) in cells]
-    sample = sorted(crops, key=lambda c: -int(np.count_nonzero(c[1] < threshold)))[:_SAMPLE]
+    crops = [
+        (confidence, scan.pixels[top:bottom, left:right])
+        for (left, top, right, bottom), confidence in confidences.items()
+    ]
+    sample = sorted(crops, key=lambda c: -int(np.count_nonzero(c[1] < scan.threshold)))[:_SAMPLE]
     base = sum(confidence for confidence, _ in sample) / len(sample)
+    if base + _CLEARLY >= 1.0:  # no turn can read clearly more confidently (1.0 is certain): none is read
+        return []
+    turns = (90, 180, 270)
+    turned = [np.ascontiguousarray(np.rot90(crop, turn // 90)) for turn in turns for _, crop in sample]
+    read = recognize.read_cells(turned, scan.threshold, partial(recognize.rapidocr, recheck=False))
     out = []
-    for turn in (90, 180, 270):
-        turned = [np.ascontiguousarray(np.rot90(crop, turn // 90)) for _, crop in sample]
-        read = recognize.read_cells(turned, threshold)
-        if sum(c.confidence for c in read) / len(read) > base + _CLEARLY:
+    for k, turn in enumerate(turns):
+        at_turn = read[k * len(sample) : (k + 1) * len(sample)]
+        if sum(c.confidence for c in at_turn) / len(sample) > base + _CLEARLY:
             out.append(turn)
     return out
 
@@ -210,21 +216,16 @@ def _mean_confidence(lines: list[Line]) -> float:
     return sum(read) / len(read) if read else 0.0
 
 
-def _sideways(image: Image.Image) -> bool:
+def _sideways(scan: Upright) -> bool:
     """Whether the text in the page's table cells runs down the page. Along a line of text, a cell's
     ink breaks into pieces (digits, characters, with gaps between them); across it, it does not (or
-    once per wrapped line). Pixels and sums only, no recognition; a page without a ruled table is taken
-    as upright."""
-    from dwatch.reports.ocr import grid
-
-    upright, _ = grid.deskew(image)  # a scan a degree off would join the pieces of a line
-    pixels = grid.grey(upright)
-    threshold = grid.otsu(pixels)
+    once per wrapped line). Pixels and sums only, no recognition, on the deskewed page (a scan a degree
+    off would join the pieces of a line); a page without a ruled table is taken as upright."""
     across = down = 0
-    for table in grid.find_tables(upright):
+    for table in scan.tables:
         for cell in table.cells:
             left, top, right, bottom = cell.box
-            inked = pixels[top + _EDGE : bottom - _EDGE, left + _EDGE : right - _EDGE] < threshold
+            inked = scan.pixels[top + _EDGE : bottom - _EDGE, left + _EDGE : right - _EDGE] < scan.threshold
             across += _gaps(inked, axis=0)
             down += _gaps(inked, axis=1)
     return down > across
@@ -273,7 +274,7 @@ def cell_image(data: bytes, crop: CellCrop, images: ImageSource | None = None) -
                 image = _render(document, crop.page)
             finally:
                 document.close()
-        turn, angle = _quarter(crop.angle)  # a page read turned by a quarter turn: `_read_page`
+        turn, angle = _quarter(crop.angle)  # a page read turned by a quarter turn: `read_page`
         return cell_png(_turn(image, turn), crop.model_copy(update={"angle": angle}))
     source = image_bytes(crop.image, images) if crop.image is not None else None
     if source is None:
@@ -306,7 +307,7 @@ def ocr_images(layout: Layout, images: ImageSource | None) -> Layout:
     """The <img>s of an HTML body that hold ruled tables, read by OCR and put where the images were."""
     if not layout.images or not ocr.available():
         return layout
-    from dwatch.reports.ocr.page import read_image
+    from dwatch.reports.ocr.page import read_image, upright
     from PIL import Image, UnidentifiedImageError
 
     inserted: dict[int, list[Line]] = {}
@@ -321,7 +322,7 @@ def ocr_images(layout: Layout, images: ImageSource | None) -> Layout:
                 image = opened.convert("L")
         except (UnidentifiedImageError, OSError, ValueError):
             continue
-        read = read_image(image, source=ref.src, text=False)
+        read = read_image(upright(image), source=ref.src, text=False)
         if read.tables:
             inserted.setdefault(ref.at, []).extend(read.lines)
     if not inserted:

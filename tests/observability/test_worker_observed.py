@@ -95,8 +95,9 @@ def test_agency_outcomes_are_counted_by_compliance_status(observed: Observed) ->
     assert sorted(observed.statuses.values()) == ["compliant", "defective", "late", "unreachable"]
     counted = by_label(observed.metrics, "dwatch_agency_reports_total", "status")
     assert counted == dict(Counter(observed.statuses.values()))
-    # recorded inside the review activity: the SDK's activity labels come along
-    assert total(observed.metrics, "dwatch_agency_reports_total", activity_type="review") == len(SCENARIOS)
+    # recorded inside the activity that reviewed (the crawl: this worker holds the review role too):
+    # the SDK's activity labels come along
+    assert total(observed.metrics, "dwatch_agency_reports_total", activity_type="crawl") == len(SCENARIOS)
 
 
 def test_documents_parsed_are_counted_by_format(observed: Observed) -> None:
@@ -137,8 +138,8 @@ def test_the_sdk_worker_metrics_are_on_the_same_endpoint(observed: Observed) -> 
     metrics = observed.metrics
     assert total(metrics, "temporal_workflow_completed", workflow_type="AgencyReport") == len(SCENARIOS)
     assert total(metrics, "temporal_workflow_completed", workflow_type="DeadlineSweep") == 1
-    assert total(metrics, "temporal_activity_execution_latency_count", activity_type="review") == len(SCENARIOS)
     assert total(metrics, "temporal_activity_execution_latency_count", activity_type="crawl") >= len(SCENARIOS)
+    assert total(metrics, "temporal_activity_execution_latency_count", activity_type="review") == 0  # in the crawl
     assert any(s.name == "temporal_worker_task_slots_available" for s in metrics)
     assert {s.labels.get("service_name") for s in metrics} == {"dwatch-test"}
 
@@ -148,13 +149,13 @@ def test_workflows_and_activities_are_traced_to_the_collector(observed: Observed
     spans = [s for s in observed.spans if s.service == "dwatch-test"]
     names = {s.name for s in spans}
     assert {"StartWorkflow:DeadlineSweep", "RunWorkflow:DeadlineSweep", "RunWorkflow:AgencyReport"} <= names
-    assert {"StartActivity:crawl", "RunActivity:crawl", "StartActivity:review", "RunActivity:review"} <= names
+    assert {"StartActivity:crawl", "RunActivity:crawl"} <= names
     for agency in observed.farm.agencies:
         workflow_id = report_workflow_id(agency.agency_id, YEAR)
         ran = {s.name for s in spans if s.attributes.get("temporalWorkflowID") == workflow_id}
-        assert {"RunWorkflow:AgencyReport", "RunActivity:crawl", "RunActivity:review"} <= ran, workflow_id
+        assert {"RunWorkflow:AgencyReport", "RunActivity:crawl"} <= ran, workflow_id
     # one trace from the start of the sweep to its agencies' activities
     started = next(s for s in spans if s.name == "StartWorkflow:DeadlineSweep")
     assert started.attributes["temporalWorkflowID"] == observed.sweep_id
-    reviewed = [s for s in spans if s.name == "RunActivity:review"]
-    assert {s.trace_id for s in reviewed} == {started.trace_id}
+    crawled = [s for s in spans if s.name == "RunActivity:crawl"]
+    assert {s.trace_id for s in crawled} == {started.trace_id}

@@ -28,10 +28,9 @@ from dwatch.workflows.models import (
     RecrawlRequest,
     Review,
     ReviewRequest,
-    RunEnd,
-    RunRef,
+    SweepReport,
 )
-from temporal_support import eventually
+from temporal_support import begin_run_stand_in, end_run_stand_in, eventually
 from temporalio import activity
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -61,6 +60,7 @@ class StandIns:
         self.crawls = 0
         self.escalations: list[EscalationRequest] = []
         self.reviews: list[ReviewRequest] = []
+        self.sweeps_told: list[list[str]] = []
 
     def _crawl(self, found: bool) -> CrawlResult:
         if found:
@@ -68,14 +68,6 @@ class StandIns:
         return CrawlResult(agency_id="a1", year=YEAR, outcome=Outcome.MISSING, reason="未发现")
 
     def activities(self) -> list:
-        @activity.defn(name="begin_run")
-        async def begin_run(_ref: RunRef) -> int:
-            return 1
-
-        @activity.defn(name="end_run")
-        async def end_run(_end: RunEnd) -> None:
-            return None
-
         @activity.defn(name="agency_info")
         async def agency_info(key: AgencyYear) -> AgencyInfo:
             return AgencyInfo(
@@ -110,7 +102,21 @@ class StandIns:
             self.escalations.append(request)
             return 1
 
-        return [begin_run, end_run, agency_info, crawl, poll_missing, review, alert, escalate]
+        @activity.defn(name="report_to_sweeps")
+        async def report_to_sweeps(report: SweepReport) -> None:
+            self.sweeps_told.append(report.sweep_ids)
+
+        return [
+            begin_run_stand_in,
+            end_run_stand_in,
+            agency_info,
+            crawl,
+            poll_missing,
+            review,
+            alert,
+            escalate,
+            report_to_sweeps,
+        ]
 
 
 class TimeSkipping:
@@ -206,6 +212,7 @@ def test_a_sweep_joins_once_however_often_its_start_is_retried(server: TimeSkipp
     seen, handle = server.loop.run_until_complete(joined_while_polling(server.env.client, stand_ins, "joins"))
     assert seen == [1, 2]
     assert stand_ins.crawls == 3 and len(stand_ins.escalations) == 1
+    assert stand_ins.sweeps_told == [["sweep/a"], ["sweep/b"]]  # each sweep told once, after its pass
     # Listed in the memo, so a retried start can tell after the run has closed.
     description = server.loop.run_until_complete(handle.describe())
     assert server.loop.run_until_complete(description.memo())[SWEEPS_MEMO] == ["sweep/a", "sweep/b"]

@@ -32,18 +32,19 @@ from dwatch.temporal.devserver import DevServer
 from dwatch.temporal.worker import REVIEW_PROCESS_MEMORY, prepare_store, review_pool
 
 
-async def _review_attempts(settings: Settings, agency_id: str) -> list[int]:
-    """Sweep, then the attempts of the agency's review activity, from its workflow's history."""
+async def _review_attempts(settings: Settings, agency_id: str) -> dict[str, list[int]]:
+    """Sweep, then the attempts of the agency's crawl and review activities (a worker of every role
+    reviews in the crawl), from its workflow's history."""
     async with running(settings) as client:
         sweep_id = await ops.start_sweep(settings, YEAR, client=client)
         progress = await asyncio.wait_for(client.get_workflow_handle_for(DeadlineSweep.run, sweep_id).result(), 120)
         assert progress.done == 1 and progress.failed == 0
         history = await client.get_workflow_handle(report_workflow_id(agency_id, YEAR)).fetch_history()
     scheduled = {
-        event.event_id
+        event.event_id: event.activity_task_scheduled_event_attributes.activity_type.name
         for event in history.events
         if event.event_type is EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
-        and event.activity_task_scheduled_event_attributes.activity_type.name == "review"
+        and event.activity_task_scheduled_event_attributes.activity_type.name in ("crawl", "review")
     }
     failed = [
         event
@@ -52,12 +53,13 @@ async def _review_attempts(settings: Settings, agency_id: str) -> list[int]:
         and event.activity_task_failed_event_attributes.scheduled_event_id in scheduled
     ]
     assert failed == []
-    return [
-        event.activity_task_started_event_attributes.attempt
-        for event in history.events
-        if event.event_type is EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED
-        and event.activity_task_started_event_attributes.scheduled_event_id in scheduled
-    ]
+    attempts: dict[str, list[int]] = {}
+    for event in history.events:
+        if event.event_type is EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:
+            started = event.activity_task_started_event_attributes
+            if started.scheduled_event_id in scheduled:
+                attempts.setdefault(scheduled[started.scheduled_event_id], []).append(started.attempt)
+    return attempts
 
 
 def test_a_docx_bomb_is_reviewed_once_into_parse_limit(
@@ -78,7 +80,7 @@ def test_a_docx_bomb_is_reviewed_once_into_parse_limit(
             status = session.scalar(select(AgencyStatus.status).where(AgencyStatus.agency_id == agency.agency_id))
             findings = session.scalars(select(Finding).where(Finding.rule_id == "PARSE-LIMIT")).all()
         store.close()
-    assert attempts == [1]
+    assert attempts == {"crawl": [1]}  # reviewed by the crawl, at its first attempt
     assert status == "needs_review"
     assert len(findings) == 1
     assert "DOCX文档XML解压后大小上限32MB" in findings[0].message_zh

@@ -41,7 +41,12 @@ RECORDED = {"sweep", "report_missing_escalated", "report_polled_then_published",
 
 @pytest.mark.parametrize(
     "folder",
-    [HISTORY_DIR, HISTORY_DIR / "before-local-store-activities", HISTORY_DIR / "before-local-alert"],
+    [
+        HISTORY_DIR,
+        HISTORY_DIR / "before-local-store-activities",
+        HISTORY_DIR / "before-local-alert",
+        HISTORY_DIR / "before-local-escalate-and-report",
+    ],
     ids=lambda p: p.name,
 )
 def test_histories_are_recorded(folder: Path) -> None:
@@ -92,8 +97,9 @@ def test_histories_carry_references_not_documents() -> None:
 def test_a_sweep_completes_with_every_workflow_task_replayed(dev_server: DevServer, tmp_path: Path) -> None:
     # No workflow cache: every workflow task replays the history so far, as after a worker restart or
     # an eviction. Code that decides differently on replay (a patch asked at the wrong point, say)
-    # fails here rather than in a sweep of thousands.
-    settings = settings_for(tmp_path / "var", dev_server.address, max_cached_workflows="0")
+    # fails here rather than in a sweep of thousands. In the sandbox too (off by default), which
+    # fails on a workflow that reaches for I/O, clocks or randomness.
+    settings = settings_for(tmp_path / "var", dev_server.address, max_cached_workflows="0", workflow_sandbox="true")
     farm = Farm(plan(8, YEAR, seed=4, scenarios=[Scenario.COMPLIANT, Scenario.MISSING]), YEAR, seed=4)
     farm.prerender()
     with farm, Inbox(tmp_path / "var") as inbox:
