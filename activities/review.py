@@ -26,7 +26,7 @@ from dwatch.store.runs import link_records
 
 def review_and_link(store: Store, request: ReviewRequest) -> Review:
     """Parse, check against last year's report, record findings and status, name the run on them."""
-    with store.session() as session:
+    with store.reading() as session:
         agency = load_agency(session, request.agency_id)
     review = review_crawl(store, agency, request.crawl)
     with store.session() as session:
