@@ -28,6 +28,17 @@ from dwatch.temporal.devserver import DevServer
 from dwatch.temporal.worker import cache_workflow_bytecode
 
 
+# Debian's fonts-wqy-zenhei (`tasks.py test` installs it): without it the synthetic PDFs (STSong-Light,
+# not embedded) render no Chinese, and the PDF, OCR and screenshot tests fail for no visible reason.
+CJK_FONT = Path("/usr/share/fonts/truetype/wqy")
+
+
+def pytest_report_header() -> str | None:
+    if CJK_FONT.exists():
+        return None
+    return "WARNING: no CJK font (apt-get install fonts-wqy-zenhei): the PDF, OCR and screenshot tests will fail"
+
+
 def pytest_configure() -> None:
     # Tests run workers of their own, too: their sandboxes must find the workflow modules compiled.
     cache_workflow_bytecode()
