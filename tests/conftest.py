@@ -27,7 +27,6 @@ from dwatch.store.database import normalise_url
 from dwatch.temporal.devserver import DevServer
 from dwatch.temporal.worker import cache_workflow_bytecode
 
-
 # Debian's fonts-wqy-zenhei (`tasks.py test` installs it): without it the synthetic PDFs (STSong-Light,
 # not embedded) render no Chinese, and the PDF, OCR and screenshot tests fail for no visible reason.
 CJK_FONT = Path("/usr/share/fonts/truetype/wqy")
