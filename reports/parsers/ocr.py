@@ -14,6 +14,7 @@ import binascii
 import re
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -161,8 +162,6 @@ def _other_turns(scan: Upright, lines: list[Line]) -> list[int]:
     most telling) read clearly more confidently than they did upright. A few small crops recognised
     three times, together and without reading the doubtful ones again (at a wrong turn all are doubtful):
     a small share of a page's read."""
-    from functools import partial
-
     import numpy as np
     from dwatch.reports.ocr import recognize
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from crawl.html_sites import farm_store, html_farm, loopback_settings
 from dwatch.activities.crawl import CrawlActivities
 from dwatch.activities.review import ReviewActivities
 from dwatch.crawlers.fetch import Fetcher
 from dwatch.reports.compliance import ComplianceStatus
 from dwatch.reports.retrieval import Outcome
 from dwatch.workflows.models import CrawlRequest, CrawlResult
-from html_sites import farm_store, html_farm, loopback_settings
 from sqlalchemy import select
 
 from dwatch.store.database import Store

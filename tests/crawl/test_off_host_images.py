@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from crawl.html_sites import farm_store, html_farm, loopback_settings
+from crawl.html_sites import html_farm, loopback_settings
 from dwatch.demo.sitefarm import Farm
 from dwatch.demo.sitefarm.server import MultiHostServer, Request, Response
 from dwatch.demo.synthetic.render import Format, render
@@ -69,13 +69,6 @@ def site() -> Iterator[Site]:
         # The farm keeps a rendered report like a file on a real site: this is the file it serves.
         farm.app._documents[(agency.agency_id, 0)] = page.replace(table, "<p>" + "".join(images) + "</p>", 1).encode()
         yield site
-
-
-@pytest.fixture
-def store(site: Site, tmp_path: Path) -> Iterator[Store]:
-    store = farm_store(site.farm, tmp_path)
-    yield store
-    store.close()
 
 
 def test_an_off_host_answer_that_is_not_an_image_is_refused_and_recorded(site: Site, store: Store) -> None:

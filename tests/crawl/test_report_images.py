@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from corpus import mismatches
-from crawl.html_sites import farm_store, html_farm, loopback_settings
+from crawl.html_sites import html_farm, loopback_settings
 from dwatch.crawlers.errors import FetchError
 from dwatch.crawlers.fetch import Fetcher
 from dwatch.crawlers.models import FetchPolicy
@@ -79,13 +79,6 @@ def site() -> Iterator[ImageSite]:
             # The farm keeps a rendered report like a file on a real site: this is the file it serves.
             farm.app._documents[(agency_id, 0)] = _with_image(farm.app.report(agency_id), src)
         yield site
-
-
-@pytest.fixture
-def store(site: ImageSite, tmp_path: Path) -> Iterator[Store]:
-    store = farm_store(site.farm, tmp_path)
-    yield store
-    store.close()
 
 
 def _sweep(store: Store) -> dict[str, Review]:
